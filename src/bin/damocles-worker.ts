@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// damocles-worker: one per sealing machine. Sealing threads and processors arrive with their issue;
+// today it carries the proofs tools (`damocles-worker proofs ...`).
+import { Command } from "commander";
+import { proofsCommand } from "../worker/cli/proofs.js";
+import { runCli } from "./cli-runner.js";
+
+const program = new Command("damocles-worker")
+  .description("Damocles sealing worker: pulls whole sectors from damocles-manager and seals them on this machine");
+program.addCommand(proofsCommand());
+
+runCli(program);

@@ -1,0 +1,10 @@
+// `damocles-worker proofs ...`: the proofs tools an operator (and the test suite) runs by hand.
+// Each subcommand lives in its own file and registers itself here.
+import { Command } from "commander";
+
+export function proofsCommand(): Command {
+  const cmd = new Command("proofs").description(
+    "Filecoin proofs tools: piece and data commitments, a full built-in seal with devnet proofs",
+  );
+  return cmd;
+}
