@@ -155,6 +155,9 @@ static inline void fr_redc_wide(fr_t *r, uint64_t t[9]) {
     hi = 0;                               \
   } while (0)
 
+/* r = sum a[j]*b[j], reduced once for the whole sum (Poseidon's MDS multiply, the hot loop). Written out
+ * column by column on purpose (product scanning): each column's partial products over all n inputs are
+ * accumulated before one carry step, so the seven columns look alike but are not a loop to fold. */
 static inline void fr_dot(fr_t *r, const fr_t *a, const fr_t *b, uint32_t n) {
   uint64_t t[9], hi = 0;
   u128 acc = 0;

@@ -3,9 +3,10 @@
 // TemporaryAux {labels: Labels {Vec<StoreConfig>}, tree_d_config, tree_r_last_config, tree_c_config}
 // with StoreConfig {path, id, size: Option<usize>, rows_to_discard: usize} (merkletree src/store/mod.rs).
 // bincode here is the proofs library's default: little-endian, u64 lengths, Option = 00 | 01 + value.
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { TreeShape } from "../filecoin/sizes.js";
+import { writeBytesAtomically } from "./atomic-file.js";
 import { baseTreeCount, baseTreeElements, rowsToDiscard } from "./poseidon-tree.js";
 
 export const P_AUX_FILE = "p_aux";
@@ -36,19 +37,13 @@ export interface PersistentAux {
   commRLast: Uint8Array;
 }
 
-async function writeAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, data, { flush: true });
-  await rename(tmp, path);
-}
-
 export async function writePAux(cacheDir: string, commC: Uint8Array, commRLast: Uint8Array): Promise<void> {
   if (commC.length !== 32 || commRLast.length !== 32)
     throw new RangeError(`p_aux takes two 32-byte roots, got comm_c ${commC.length} and comm_r_last ${commRLast.length}`);
   const out = new Uint8Array(64);
   out.set(commC, 0);
   out.set(commRLast, 32);
-  await writeAtomic(join(cacheDir, P_AUX_FILE), out);
+  await writeBytesAtomically(join(cacheDir, P_AUX_FILE), out);
 }
 
 export async function readPAux(cacheDir: string): Promise<PersistentAux> {
@@ -173,7 +168,7 @@ export function decodeTAux(b: Uint8Array, what = "t_aux"): TemporaryAux {
 
 /** Writes t_aux with the absolute cache directory as every store's path. */
 export async function writeTAux(cacheDir: string, nodes: number, layers: number, shape: TreeShape): Promise<void> {
-  await writeAtomic(join(cacheDir, T_AUX_FILE), encodeTAux(defaultTAux(resolve(cacheDir), nodes, layers, shape)));
+  await writeBytesAtomically(join(cacheDir, T_AUX_FILE), encodeTAux(defaultTAux(resolve(cacheDir), nodes, layers, shape)));
 }
 
 /** Reads t_aux, with every path replaced by `cacheDir` (the sector may have moved since it was written). */

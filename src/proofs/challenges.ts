@@ -64,46 +64,42 @@ function u32le(j: number): Uint8Array {
   return b;
 }
 
-/** Interactive (V1, V1_1): d = sha256(replica_id ‖ seed ‖ u32le(k·cpp + i)); the seed is used as raw bytes. */
-export function interactiveChallenges(p: {
+/** What every per-partition draw of challenges takes, besides its randomness. */
+export interface PartitionParams {
   nodes: number;
   replicaId: Uint8Array;
-  seed: Uint8Array;
   partition: number;
   challengesPerPartition: number;
-}): number[] {
-  checkNodes(p.nodes);
-  checkBytes32(p.replicaId, "replicaId");
-  checkBytes32(p.seed, "seed");
-  checkPartition(p.partition, p.challengesPerPartition);
+}
+
+/** Challenge i of partition k: sha256(prefix ‖ u32le(k·cpp + i)) as a node in [1, n−1] (interactive and NI alike). */
+function hashedChallenges(p: PartitionParams, prefix: readonly Uint8Array[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < p.challengesPerPartition; i++) {
-    const j = p.partition * p.challengesPerPartition + i;
-    const d = createHash("sha256").update(p.replicaId).update(p.seed).update(u32le(j)).digest();
+    const h = createHash("sha256");
+    for (const part of prefix) h.update(part);
+    const d = h.update(u32le(p.partition * p.challengesPerPartition + i)).digest();
     out.push(leBytesMod(d, p.nodes - 1) + 1);
   }
   return out;
 }
 
+/** Interactive (V1, V1_1): d = sha256(replica_id ‖ seed ‖ u32le(k·cpp + i)); the seed is used as raw bytes. */
+export function interactiveChallenges(p: PartitionParams & { seed: Uint8Array }): number[] {
+  checkNodes(p.nodes);
+  checkBytes32(p.replicaId, "replicaId");
+  checkBytes32(p.seed, "seed");
+  checkPartition(p.partition, p.challengesPerPartition);
+  return hashedChallenges(p, [p.replicaId, p.seed]);
+}
+
 /** Non-interactive (NiPoRep): d = sha256(tag ‖ replica_id ‖ comm_r ‖ u32le(k·cpp + i)); no seed. */
-export function nonInteractiveChallenges(p: {
-  nodes: number;
-  replicaId: Uint8Array;
-  commR: Uint8Array;
-  partition: number;
-  challengesPerPartition: number;
-}): number[] {
+export function nonInteractiveChallenges(p: PartitionParams & { commR: Uint8Array }): number[] {
   checkNodes(p.nodes);
   checkBytes32(p.replicaId, "replicaId");
   checkBytes32(p.commR, "commR");
   checkPartition(p.partition, p.challengesPerPartition);
-  const out: number[] = [];
-  for (let i = 0; i < p.challengesPerPartition; i++) {
-    const j = p.partition * p.challengesPerPartition + i;
-    const d = createHash("sha256").update(NI_TAG).update(p.replicaId).update(p.commR).update(u32le(j)).digest();
-    out.push(leBytesMod(d, p.nodes - 1) + 1);
-  }
-  return out;
+  return hashedChallenges(p, [NI_TAG, p.replicaId, p.commR]);
 }
 
 /** min(n, 2^18): how many synthetic challenges a sector of n nodes draws. */
@@ -136,13 +132,18 @@ function generationKey(p: SyntheticParams): Uint8Array {
   return synthKey(SYNTH_GENERATION_KEY, checkBytes32(p.replicaId, "replicaId"), checkBytes32(p.commR, "commR"));
 }
 
+// The mapping shared by syntheticChallenge and syntheticPorepChallenges (which derives the key once).
+function syntheticFromKey(key: Uint8Array, nodes: number, index: number): number {
+  const block = keystream(key, Math.floor(index / 2), 1);
+  return leBytesMod(block, nodes - 1, (index & 1) * 32, 32) + 1;
+}
+
 /** Synthetic challenge `index`: keystream bytes [32·index, 32·index + 32) of the generation key, mapped to a node. */
 export function syntheticChallenge(p: SyntheticParams, index: number): number {
   const key = generationKey(p);
   if (!Number.isInteger(index) || index < 0 || index >= 2 ** 33)
     throw new RangeError(`synthetic challenge index must be an integer in [0, 2^33), got ${index}`);
-  const block = keystream(key, Math.floor(index / 2), 1);
-  return leBytesMod(block, p.nodes - 1, (index & 1) * 32, 32) + 1;
+  return syntheticFromKey(key, p.nodes, index);
 }
 
 /** Synthetic challenges 0 … count−1 (default min(n, 2^18)), streamed from the keystream in 64 KiB chunks. */
@@ -161,12 +162,8 @@ export function allSyntheticChallenges(p: SyntheticParams, count = syntheticChal
   return out;
 }
 
-export interface SyntheticSelectionParams {
-  nodes: number;
-  replicaId: Uint8Array;
+export interface SyntheticSelectionParams extends PartitionParams {
   seed: Uint8Array;
-  partition: number;
-  challengesPerPartition: number;
   /** How many synthetic challenges exist (the modulus of the selection); normally syntheticChallengeCount(nodes). */
   count: number;
 }
@@ -199,22 +196,13 @@ export function syntheticPorepChallenges(
 ): number[] {
   const count = p.count ?? syntheticChallengeCount(p.nodes);
   const key = generationKey(p);
-  return syntheticSelection({ ...p, count }).map((index) => {
-    const block = keystream(key, Math.floor(index / 2), 1);
-    return leBytesMod(block, p.nodes - 1, (index & 1) * 32, 32) + 1;
-  });
+  return syntheticSelection({ ...p, count }).map((index) => syntheticFromKey(key, p.nodes, index));
 }
 
 /** The porep challenges of partition k, by the kind of the registered seal proof (spec/filecoin.md §2, §11). */
-export function porepChallenges(p: {
-  sealProof: number;
-  nodes: number;
-  replicaId: Uint8Array;
-  seed?: Uint8Array;
-  commR?: Uint8Array;
-  partition: number;
-  challengesPerPartition: number;
-}): number[] {
+export function porepChallenges(
+  p: PartitionParams & { sealProof: number; seed?: Uint8Array; commR?: Uint8Array },
+): number[] {
   const { kind } = sealProofType(p.sealProof);
   const need = (field: "seed" | "commR", v: Uint8Array | undefined): Uint8Array => {
     if (v === undefined) throw new Error(`porep challenges of seal proof ${p.sealProof} (${kind}) need ${field}`);

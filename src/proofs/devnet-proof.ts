@@ -4,8 +4,9 @@
 // path length follows from the proof type; the decoder reads the counts only to check them.
 import { postProofType, type PoStProofType } from "../filecoin/proof-types.js";
 import { sectorParams, WINDOW_POST_CHALLENGE_COUNT, WINNING_POST_CHALLENGE_COUNT, type TreeShape } from "../filecoin/sizes.js";
-import { pathArities, type PoseidonPath } from "./poseidon-tree.js";
-import { COLUMNS_PER_CHALLENGE, porepLayout, type ChallengeProof, type ColumnOpening, type PartitionProof, type VanillaPoRep } from "./porep-proof.js";
+import type { PoseidonPath } from "./poseidon-tree.js";
+import { COLUMNS_PER_CHALLENGE, pathSiblings, porepLayout } from "./porep-layout.js";
+import type { ChallengeProof, ColumnOpening, PartitionProof, VanillaPoRep } from "./porep-proof.js";
 import type { PoStChallengeProof, SectorPoSt, VanillaPoSt } from "./post.js";
 
 export const DEVNET_PROOF_MAGIC: Uint8Array = new TextEncoder().encode("DMDEVNET");
@@ -163,9 +164,17 @@ class Reader {
   }
 }
 
-function safeId(v: bigint, at: number, field: string): number {
+/** The body's leading proof type id and the layout it implies; an id not known is an error at its offset. */
+function readProofType<L>(r: Reader, field: string, layoutOf: (id: number) => L): { id: number; layout: L } {
+  const at = r.offset;
+  const v = r.u64(field);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`devnet proof: ${field} at offset ${at} is ${v}, not a known id`);
-  return Number(v);
+  const id = Number(v);
+  try {
+    return { id, layout: layoutOf(id) };
+  } catch (e) {
+    throw new RangeError(`devnet proof: ${field} at offset ${at}: ${(e as Error).message}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -219,14 +228,7 @@ export function encodeDevnetPoRep(vp: VanillaPoRep): Uint8Array {
 export function decodeDevnetPoRep(bytes: Uint8Array): VanillaPoRep {
   const { body } = decodeDevnetEnvelope(bytes, DevnetProofKind.PoRep);
   const r = new Reader(body);
-  const at = r.offset;
-  const id = safeId(r.u64("seal proof id"), at, "seal proof id");
-  let layout;
-  try {
-    layout = porepLayout(id);
-  } catch (e) {
-    throw new RangeError(`devnet proof: seal proof id at offset ${at}: ${(e as Error).message}`);
-  }
+  const { id, layout } = readProofType(r, "seal proof id", porepLayout);
   const minerId = r.u64("miner id");
   const sectorNumber = r.u64("sector number");
   const ticket = r.node("ticket");
@@ -290,7 +292,7 @@ export function postLayout(postProof: number): PoStLayout {
     type,
     nodes: p.nodes,
     shape: p.shape,
-    pathSiblings: Object.freeze(pathArities(p.nodes, p.shape).map((a) => a - 1)),
+    pathSiblings: pathSiblings(p.nodes, p.shape),
     challengeCount: winning ? WINNING_POST_CHALLENGE_COUNT : WINDOW_POST_CHALLENGE_COUNT,
     maxSectors: winning ? 1 : p.windowPostPartitionSectors,
   });
@@ -331,13 +333,7 @@ function decodePoSt(bytes: Uint8Array, kind: DevnetProofKind): VanillaPoSt {
   const { body } = decodeDevnetEnvelope(bytes, kind);
   const r = new Reader(body);
   const at = r.offset;
-  const id = safeId(r.u64("PoSt proof id"), at, "PoSt proof id");
-  let layout: PoStLayout;
-  try {
-    layout = postLayout(id);
-  } catch (e) {
-    throw new RangeError(`devnet proof: PoSt proof id at offset ${at}: ${(e as Error).message}`);
-  }
+  const { id, layout } = readProofType(r, "PoSt proof id", postLayout);
   const want = kind === DevnetProofKind.WindowPoSt ? "window" : "winning";
   if (layout.type.kind !== want)
     throw new RangeError(`devnet proof: PoSt proof id at offset ${at} is ${id}, a ${layout.type.kind} type in a ${want} proof`);

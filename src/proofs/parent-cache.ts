@@ -2,11 +2,12 @@
 // storage-proofs-porep/src/stacked/vanilla/cache.rs): 14 u32le parents per node, nodes in order,
 // named v28-sdr-parent-<hex>.cache in the proofs library's parent-cache directory, so a file made
 // here and one made by rust-fil-proofs are interchangeable.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import type { ApiVersion } from "../filecoin/proof-types.js";
+import { writeBytesAtomically } from "./atomic-file.js";
 import { BASE_DEGREE, EXPANSION_DEGREE, PARENT_COUNT, SdrGraph, feistelKeys } from "./sdr-graph.js";
 
 /** parameter_cache::VERSION in rust-fil-proofs: the `v28` of every file name. */
@@ -89,34 +90,6 @@ export function manifestDigest(fileName: string): string | undefined {
   return PARENT_CACHE_MANIFEST[fileName.replace(/\.cache$/, "")]?.digest;
 }
 
-/** Writes `bytes` to `path` through a temp file in the same directory: fsync, rename, fsync the directory. */
-export async function writeFileAtomic(path: string, dir: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dir, `.${randomBytes(6).toString("hex")}.${process.pid}.tmp`);
-  try {
-    const fh = await open(tmp, "w");
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        const { bytesWritten } = await fh.write(bytes, off, Math.min(bytes.length - off, 1 << 30));
-        off += bytesWritten;
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const d = await open(dir, "r");
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
-
 function checkAgainstManifest(name: string, cache: Uint32Array): void {
   const want = manifestDigest(name);
   if (want === undefined) return;
@@ -146,7 +119,8 @@ async function createParentCache(
   checkAgainstManifest(name, cache);
   const path = join(dir, name);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(path, dir, parentCacheBytes(cache));
+  // workers sealing at once may all build the same missing cache: each writes its own temp file
+  await writeBytesAtomically(path, parentCacheBytes(cache), { concurrentWriters: true });
   return { path, cache };
 }
 

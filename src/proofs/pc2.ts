@@ -5,10 +5,11 @@
 // time, so memory stays at a few times C·32·layers bytes whatever the sector size: each chunk's
 // subtree rows go straight to their place in the row-major tree files, and only the chunk roots
 // are kept to build the rows above them at the end.
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { sealProofType } from "../filecoin/proof-types.js";
 import { sectorParams, type TreeShape } from "../filecoin/sizes.js";
+import { AtomicFile } from "./atomic-file.js";
 import { writePAux, writeTAux } from "./aux-files.js";
 import { frAddMany } from "./fr.js";
 import {
@@ -57,36 +58,6 @@ export function assertBuiltinSealSize(sealProofId: number): void {
       `seal proof ${pt.rustName} (${label}) is not sealed by the built-in pc1/pc2 (2KiB, 8MiB and 512MiB only): ` +
         "configure an external processor for pc1 and pc2",
     );
-}
-
-/** A file written under `<path>.tmp` and renamed into place once complete and synced. */
-class AtomicFile {
-  private constructor(
-    readonly path: string,
-    readonly fh: FileHandle,
-  ) {}
-  static async create(path: string, size: number): Promise<AtomicFile> {
-    const fh = await open(`${path}.tmp`, "w");
-    await fh.truncate(size);
-    return new AtomicFile(path, fh);
-  }
-  async writeAt(data: Uint8Array, offset: number): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, offset + done);
-      done += bytesWritten;
-    }
-  }
-  async commit(): Promise<void> {
-    await this.fh.sync();
-    await this.fh.close();
-    await rename(`${this.path}.tmp`, this.path);
-  }
-  /** After a failure: no half-written file stays behind, under either name. */
-  async abandon(): Promise<void> {
-    await this.fh.close().catch(() => undefined);
-    await rm(`${this.path}.tmp`, { force: true });
-  }
 }
 
 async function readExact(fh: FileHandle, buf: Uint8Array, offset: number, what: string): Promise<void> {
@@ -217,7 +188,7 @@ export async function runPc2Files(input: Pc2FilesInput): Promise<Pc2Output> {
     inputs.push(staged);
     await checkSize(staged, size, stagedFile);
 
-    const sealed = await AtomicFile.create(sealedFile, size);
+    const sealed = await AtomicFile.create(sealedFile, { size });
     outputs.push(sealed);
     const treeRFirstRow = g.discard + 1;
     const treeCSize = baseTreeElements(g.perTree) * NODE;
@@ -236,9 +207,9 @@ export async function runPc2Files(input: Pc2FilesInput): Promise<Pc2Output> {
     const rBaseRoots: Uint8Array[] = [];
 
     for (let k = 0; k < g.count; k++) {
-      const treeC = await AtomicFile.create(join(cacheDir, treeCFile(k, g.count)), treeCSize);
+      const treeC = await AtomicFile.create(join(cacheDir, treeCFile(k, g.count)), { size: treeCSize });
       outputs.push(treeC);
-      const treeR = await AtomicFile.create(join(cacheDir, treeRLastFile(k, g.count)), treeRSize);
+      const treeR = await AtomicFile.create(join(cacheDir, treeRLastFile(k, g.count)), { size: treeRSize });
       outputs.push(treeR);
       const cRoots = new Uint8Array(chunksPerTree * NODE);
       const rRoots = new Uint8Array(chunksPerTree * NODE);

@@ -3,7 +3,8 @@
 // written to a temporary name and renamed, so a crash never leaves a half-written staged file; zero regions
 // are left as holes (ftruncate), so a CC sector costs no writes.
 import { writeSync } from "node:fs";
-import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
+import { writeFileAtomically } from "./atomic-file.js";
 import { CommPHasher } from "./commp.js";
 import { fr32PadStream, PADDED_BLOCK, UNPADDED_BLOCK } from "./fr32.js";
 import { log2Size, zeroCommitment } from "./zero-commitments.js";
@@ -44,26 +45,6 @@ export interface AddedPiece {
   offset: number;
   /** Payload bytes written (0 for a zero piece). */
   payloadSize: number;
-}
-
-/**
- * Creates outPath through `<outPath>.tmp`: fill(fh) writes it, then size, fsync, rename. The temporary name
- * is fixed so that a rerun after a crash replaces the leftover instead of adding another.
- */
-async function writeAtomically(outPath: string, size: number, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = `${outPath}.tmp`;
-  const fh = await open(tmp, "w");
-  try {
-    await fill(fh);
-    await fh.truncate(size); // the zero tail stays a hole
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, outPath);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 const READ_BYTES = 127 * 2 ** 16; // 8 MiB padded per read
@@ -159,7 +140,7 @@ export async function addPieces(outPath: string, sectorSize: number, pieces: rea
   }
 
   const added: AddedPiece[] = [];
-  await writeAtomically(outPath, sectorSize, async (fh) => {
+  await writeFileAtomically(outPath, async (fh) => {
     for (const [i, p] of pieces.entries()) {
       const { size, offset } = plan[i]!;
       if (p.source === null) {
@@ -174,7 +155,7 @@ export async function addPieces(outPath: string, sectorSize: number, pieces: rea
       const r = hasher.digest(size);
       added.push({ size, commP: r.commP, offset, payloadSize: r.payloadSize });
     }
-  });
+  }, { size: sectorSize });
   return added;
 }
 
@@ -197,12 +178,12 @@ export async function stagePayload(inputPath: string, outPath: string, sectorSiz
       yield chunk;
     }
   }
-  await writeAtomically(outPath, sectorSize, async (fh) => {
+  await writeFileAtomically(outPath, async (fh) => {
     let at = 0;
     for await (const padded of fr32PadStream(counted())) {
       await fh.write(padded, 0, padded.length, at);
       at += padded.length;
     }
-  });
+  }, { size: sectorSize });
   return { payloadSize };
 }

@@ -5,12 +5,11 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { proverId, porepId, replicaId } from "../filecoin/ids.js";
-import { sealProofType, type SealProofType } from "../filecoin/proof-types.js";
-import { sectorParams, type TreeShape } from "../filecoin/sizes.js";
 import { readPAux } from "./aux-files.js";
 import { porepChallenges } from "./challenges.js";
+import { NI_SEED, porepLayout } from "./porep-layout.js";
 import { poseidonHash } from "./poseidon.js";
-import { pathArities, readTreeCPath, readTreeRLastPath, type PoseidonPath } from "./poseidon-tree.js";
+import { readTreeCPath, readTreeRLastPath, type PoseidonPath } from "./poseidon-tree.js";
 import { SdrGraph } from "./sdr-graph.js";
 import { LAYER_FILE } from "./sdr-labels.js";
 import { readTreeDPath, TREE_D_FILE } from "./tree-d.js";
@@ -54,50 +53,8 @@ export interface VanillaPoRep {
   partitions: PartitionProof[];
 }
 
-/** NI PoRep has no seed; builtin-actors passes 32 bytes of value 1 as the interactive randomness (devnet.md §8.2). */
-export const NI_SEED: Uint8Array = new Uint8Array(32).fill(1);
-
-/** Base parents, then expander parents: 6 + 8 (filecoin.md §7). */
-export const BASE_PARENTS = 6;
-export const EXPANDER_PARENTS = 8;
-export const COLUMNS_PER_CHALLENGE = 1 + BASE_PARENTS + EXPANDER_PARENTS;
-
-/** Everything about a PoRep proof's shape that follows from the seal proof type alone. */
-export interface PoRepLayout {
-  type: SealProofType;
-  nodes: number;
-  layers: number;
-  shape: TreeShape;
-  /** tree_d levels: log2(nodes), one sibling each. */
-  treeDLevels: number;
-  /** Siblings per tree_c / tree_r_last level, leaf level first (arity − 1). */
-  pathSiblings: readonly number[];
-  partitions: number;
-  challengesPerPartition: number;
-}
-
-const layoutCache = new Map<number, PoRepLayout>();
-
-/** The shape of a seal proof type's vanilla proofs; throws RangeError for an unknown id. */
-export function porepLayout(sealProof: number): PoRepLayout {
-  const cached = layoutCache.get(sealProof);
-  if (cached) return cached;
-  const type = sealProofType(sealProof);
-  const p = sectorParams(type.sectorSize);
-  const ni = type.kind === "ni";
-  const layout: PoRepLayout = Object.freeze({
-    type,
-    nodes: p.nodes,
-    layers: p.layers,
-    shape: p.shape,
-    treeDLevels: Math.log2(p.nodes),
-    pathSiblings: Object.freeze(pathArities(p.nodes, p.shape).map((a) => a - 1)),
-    partitions: ni ? p.niPartitions : p.porepPartitions,
-    challengesPerPartition: ni ? p.niChallengesPerPartition : p.porepChallengesPerPartition,
-  });
-  layoutCache.set(sealProof, layout);
-  return layout;
-}
+// The layout lives in porep-layout.ts (the devnet codec needs it without this module); re-exported for importers.
+export { BASE_PARENTS, COLUMNS_PER_CHALLENGE, EXPANDER_PARENTS, NI_SEED, porepLayout, type PoRepLayout } from "./porep-layout.js";
 
 const graphCache = new Map<number, SdrGraph>();
 

@@ -264,24 +264,39 @@ async function fileRoots(files: string[]): Promise<Uint8Array[]> {
   );
 }
 
-/** Path of node `index` from the tree-c file(s): whole base trees. */
-export async function readTreeCPath(cacheDir: string, nodes: number, shape: TreeShape, index: number): Promise<LeafPath> {
+/** The base-tree file (named by `fileName`) that holds node `index`, its number k and the index inside it. */
+function locateBaseTree(
+  cacheDir: string,
+  nodes: number,
+  shape: TreeShape,
+  index: number,
+  fileName: (k: number, count: number) => string,
+): { files: string[]; k: number; file: string; perTree: number; local: number } {
   checkIndex(index, nodes);
   const count = baseTreeCount(shape);
   const perTree = nodes / count;
-  const files = Array.from({ length: count }, (_, k) => join(cacheDir, treeCFile(k, count)));
+  const files = Array.from({ length: count }, (_, k) => join(cacheDir, fileName(k, count)));
   const k = Math.floor(index / perTree);
-  const file = files[k]!;
+  return { files, k, file: files[k]!, perTree, local: index % perTree };
+}
+
+/** The siblings of position `pos` in a row stored from element `rowAt` of `file` (its group of 8 read). */
+async function storedSiblings(file: string, rowAt: number, pos: number): Promise<Uint8Array[]> {
+  const group = pos - (pos % TREE_ARITY);
+  const row = await readAt(file, (rowAt + group) * NODE, TREE_ARITY * NODE);
+  return siblingsOf(row, pos - group, TREE_ARITY);
+}
+
+/** Path of node `index` from the tree-c file(s): whole base trees. */
+export async function readTreeCPath(cacheDir: string, nodes: number, shape: TreeShape, index: number): Promise<LeafPath> {
+  const { files, k, file, perTree, local } = locateBaseTree(cacheDir, nodes, shape, index, treeCFile);
   await checkFileSize(file, baseTreeElements(perTree));
-  const local = index % perTree;
   const leaf = await readAt(file, local * NODE, NODE);
   const path: PoseidonPath = [];
   let pos = local;
   let start = 0;
   for (let width = perTree; width > 1; width /= TREE_ARITY) {
-    const group = pos - (pos % TREE_ARITY);
-    const row = await readAt(file, (start + group) * NODE, TREE_ARITY * NODE);
-    path.push(siblingsOf(row, pos - group, TREE_ARITY));
+    path.push(await storedSiblings(file, start, pos));
     start += width;
     pos = Math.floor(pos / TREE_ARITY);
   }
@@ -301,12 +316,7 @@ export async function readTreeRLastPath(
   shape: TreeShape,
   index: number,
 ): Promise<LeafPath> {
-  checkIndex(index, nodes);
-  const count = baseTreeCount(shape);
-  const perTree = nodes / count;
-  const files = Array.from({ length: count }, (_, k) => join(cacheDir, treeRLastFile(k, count)));
-  const k = Math.floor(index / perTree);
-  const file = files[k]!;
+  const { files, k, file, perTree, local } = locateBaseTree(cacheDir, nodes, shape, index, treeRLastFile);
   const stored = treeRLastFileElements(perTree);
   await checkFileSize(file, stored);
   const discard = rowsToDiscard(perTree);
@@ -314,7 +324,6 @@ export async function readTreeRLastPath(
 
   // Rows 0…discard come from a small subtree rebuilt from the replica.
   const subLeaves = Math.min(TREE_ARITY ** (discard + 1), perTree);
-  const local = index % perTree;
   const subStart = local - (local % subLeaves);
   const replica = await readAt(sealedFile, (k * perTree + subStart) * NODE, subLeaves * NODE);
   const sub = buildBaseTree(replica);
@@ -335,9 +344,7 @@ export async function readTreeRLastPath(
   if (Buffer.compare(lastNode(sub), storedRoot) !== 0)
     throw new Error(`${sealedFile} does not match ${file} at node ${index}: the replica changed after PC2`);
   for (; row < rows - 1; row++) {
-    const group = pos - (pos % TREE_ARITY);
-    const data = await readAt(file, (rowStart(perTree, row) - firstStored + group) * NODE, TREE_ARITY * NODE);
-    path.push(siblingsOf(data, pos - group, TREE_ARITY));
+    path.push(await storedSiblings(file, rowStart(perTree, row) - firstStored, pos));
     pos = Math.floor(pos / TREE_ARITY);
   }
   path.push(...upperLevels(await fileRoots(files), k, shape));

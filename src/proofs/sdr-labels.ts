@@ -7,7 +7,8 @@ import { hash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ApiVersion } from "../filecoin/proof-types.js";
-import { buildParentCache, loadParentCache, writeFileAtomic } from "./parent-cache.js";
+import { writeBytesAtomically } from "./atomic-file.js";
+import { buildParentCache, loadParentCache } from "./parent-cache.js";
 import { BASE_DEGREE, EXPANSION_DEGREE, PARENT_COUNT, SdrGraph } from "./sdr-graph.js";
 
 export const LAYER_FILE = (layer: number): string => `sc-02-data-layer-${layer}.dat`;
@@ -120,25 +121,22 @@ export function labelLayer(
     msg[42] = (v >>> 8) & 0xff;
     msg[43] = v & 0xff;
     const p = v * PARENT_COUNT;
+    // Each parent label is copied as 8 u32 words written out (no subarray or inner loop: this is PC1's
+    // innermost step). Base parents come from the layer being labeled (nodes before v), in every layer.
+    for (let j = 0; j < BASE_DEGREE; j++) {
+      const s = parents[p + j]! * 8;
+      const d = P + j * 8;
+      msg32[d] = cur32[s]!; msg32[d + 1] = cur32[s + 1]!; msg32[d + 2] = cur32[s + 2]!; msg32[d + 3] = cur32[s + 3]!;
+      msg32[d + 4] = cur32[s + 4]!; msg32[d + 5] = cur32[s + 5]!; msg32[d + 6] = cur32[s + 6]!; msg32[d + 7] = cur32[s + 7]!;
+    }
     if (layer === 1) {
-      for (let j = 0; j < BASE_DEGREE; j++) {
-        const s = parents[p + j]! * 8;
-        const d = P + j * 8;
-        msg32[d] = cur32[s]!; msg32[d + 1] = cur32[s + 1]!; msg32[d + 2] = cur32[s + 2]!; msg32[d + 3] = cur32[s + 3]!;
-        msg32[d + 4] = cur32[s + 4]!; msg32[d + 5] = cur32[s + 5]!; msg32[d + 6] = cur32[s + 6]!; msg32[d + 7] = cur32[s + 7]!;
-      }
       // b0…b5 six times, then b0: 48-word blocks at 16, 64, 112, 160, 208, 256, then 8 words at 304
       msg32.copyWithin(P + 48, P, P + 48);
       msg32.copyWithin(P + 96, P, P + 96);
       msg32.copyWithin(P + 192, P, P + 96);
       msg32.copyWithin(P + 288, P, P + 8);
     } else {
-      for (let j = 0; j < BASE_DEGREE; j++) {
-        const s = parents[p + j]! * 8;
-        const d = P + j * 8;
-        msg32[d] = cur32[s]!; msg32[d + 1] = cur32[s + 1]!; msg32[d + 2] = cur32[s + 2]!; msg32[d + 3] = cur32[s + 3]!;
-        msg32[d + 4] = cur32[s + 4]!; msg32[d + 5] = cur32[s + 5]!; msg32[d + 6] = cur32[s + 6]!; msg32[d + 7] = cur32[s + 7]!;
-      }
+      // expander parents come from the previous layer
       for (let j = BASE_DEGREE; j < PARENT_COUNT; j++) {
         const s = parents[p + j]! * 8;
         const d = P + j * 8;
@@ -198,8 +196,8 @@ export function generateLabelsInMemory(p: LabelParams): Uint8Array[] {
 }
 
 /**
- * PC1: labels every layer and writes each as cacheDir/sc-02-data-layer-<L>.dat (temp file, fsync,
- * rename), keeping only two layers in memory.
+ * PC1: labels every layer and writes each as cacheDir/sc-02-data-layer-<L>.dat (atomically, see
+ * atomic-file.ts), keeping only two layers in memory.
  */
 export async function generateLabels(p: GenerateLabelsParams): Promise<void> {
   checkParams(p);
@@ -215,7 +213,7 @@ export async function generateLabels(p: GenerateLabelsParams): Promise<void> {
     p.signal?.throwIfAborted();
     const cur: Uint8Array = spare ?? new Uint8Array(p.nodes * NODE_BYTES);
     labelLayer(p.replicaId, layer, parents, cur, prev);
-    await writeFileAtomic(join(p.cacheDir, LAYER_FILE(layer)), p.cacheDir, cur);
+    await writeBytesAtomically(join(p.cacheDir, LAYER_FILE(layer)), cur);
     p.onLayer?.(layer);
     spare = prev;
     prev = cur;

@@ -1,11 +1,12 @@
 // The sealing stages composed over a sealing store's layout (spec/worker.md §10): add_pieces from a
 // raw payload, tree_d, pc1 and pc2, each re-runnable, and sealSector running them in order. The
 // `damocles-worker proofs seal` command uses these, and the worker's built-in processors can too.
-import { copyFile, mkdir, rename, rm, symlink } from "node:fs/promises";
+import { mkdir, rm, symlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { porepId, proverId, replicaId as computeReplicaId } from "../filecoin/ids.js";
 import { sealProofType } from "../filecoin/proof-types.js";
 import { sectorParams } from "../filecoin/sizes.js";
+import { copyFileAtomically } from "./atomic-file.js";
 import { parentCacheDir as defaultParentCacheDir } from "./parent-cache.js";
 import { assertBuiltinSealSize, runPc2, type Pc2Output } from "./pc2.js";
 import { stagePayload } from "./piece-layout.js";
@@ -64,8 +65,7 @@ export async function pc1(p: Pc1Input): Promise<Uint8Array> {
   });
   await linkTreeD(p.paths);
   await mkdir(dirname(p.paths.sealed), { recursive: true });
-  await copyFile(p.paths.unsealed, `${p.paths.sealed}.tmp`);
-  await rename(`${p.paths.sealed}.tmp`, p.paths.sealed);
+  await copyFileAtomically(p.paths.unsealed, p.paths.sealed);
   await generateLabels({
     replicaId: rid,
     porepId: porepId(pt.id),

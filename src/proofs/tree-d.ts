@@ -2,8 +2,9 @@
 // directory as sc-02-data-tree-d.dat with every level, leaves first and the root (CommD) last: (2n−1)·32 bytes.
 // Built in chunks: each chunk of the staged file is one subtree whose levels are hashed in batches and written
 // at their offsets; only the chunk roots (n·32/chunk bytes) stay in memory for the levels above.
-import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomically } from "./atomic-file.js";
 import { hashLevel, hashPair, NODE_BYTES } from "./node-hash.js";
 import { log2Size, zeroCommitment, zeroCommitmentOfLog2 } from "./zero-commitments.js";
 
@@ -38,26 +39,6 @@ export function treeDLevelOffsets(nodes: number): number[] {
 function sectorNodes(sectorSize: number): number {
   if (log2Size(sectorSize, "sector size") < 7) throw new RangeError(`sector size ${sectorSize} is below 128 bytes`);
   return sectorSize / NODE_BYTES;
-}
-
-/** Writes the file through `<name>.tmp` (replaced on a rerun), fsync and rename. */
-async function writeTreeFile(
-  dir: string,
-  fill: (fh: FileHandle) => Promise<void>,
-): Promise<void> {
-  const final = join(dir, TREE_D_FILE);
-  const tmp = `${final}.tmp`;
-  const fh = await open(tmp, "w");
-  try {
-    await fill(fh);
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, final);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 /**
@@ -99,7 +80,7 @@ export async function buildTreeD(
       }
       return buf;
     };
-    await writeTreeFile(cacheDir, async (out) => {
+    await writeFileAtomically(join(cacheDir, TREE_D_FILE), async (out) => {
       let [cur, spare] = [new Uint8Array(chunk), new Uint8Array(chunk)];
       let next = readChunk(cur, 0);
       for (let k = 0; k < chunks; k++) {
@@ -143,8 +124,7 @@ export async function buildTreeD(
 export async function writeStaticTreeD(sectorSize: number, dir: string): Promise<Uint8Array> {
   const nodes = sectorNodes(sectorSize);
   const offsets = treeDLevelOffsets(nodes);
-  await writeTreeFile(dir, async (fh) => {
-    await fh.truncate(treeDFileSize(nodes));
+  const fillLevels = async (fh: FileHandle): Promise<void> => {
     for (let j = 1; j < offsets.length; j++) {
       const levelBytes = (nodes / 2 ** j) * NODE_BYTES;
       const fill = new Uint8Array(Math.min(levelBytes, FILL_BYTES));
@@ -152,7 +132,8 @@ export async function writeStaticTreeD(sectorSize: number, dir: string): Promise
       for (let i = 0; i < fill.length; i += NODE_BYTES) fill.set(z, i);
       for (let done = 0; done < levelBytes; done += fill.length) await fh.write(fill, 0, fill.length, offsets[j]! + done);
     }
-  });
+  };
+  await writeFileAtomically(join(dir, TREE_D_FILE), fillLevels, { size: treeDFileSize(nodes) });
   return zeroCommitment(sectorSize);
 }
 

@@ -1,35 +1,19 @@
 // `damocles-worker proofs commp` and `proofs commd` as an operator runs them: a real process, JSON on
 // stdout, one clear error line and exit code 1 on bad input.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { commDToCid } from "../../../src/filecoin/cid.js";
 import { commPFromBytes } from "../../../src/proofs/commp.js";
+import { runCli, type CliRun } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/tmp.js";
-import { REPO_ROOT, hex, loadVector } from "../../helpers/vectors.js";
+import { hex, loadVector } from "../../helpers/vectors.js";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const worker = (...args: string[]): Promise<CliRun> => runCli("damocles-worker", args);
 
-function worker(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin/damocles-worker.ts", ...args], { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const ok = (r: Run): unknown => {
+const ok = (r: CliRun): unknown => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "");
   const lines = r.stdout.trim().split("\n");
@@ -37,7 +21,7 @@ const ok = (r: Run): unknown => {
   return JSON.parse(lines[0]!);
 };
 
-const fails = (r: Run, message: RegExp): void => {
+const fails = (r: CliRun, message: RegExp): void => {
   assert.equal(r.code, 1, `exit code 1; stdout ${r.stdout}`);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^error: /);

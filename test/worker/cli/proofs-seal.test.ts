@@ -1,32 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
+import { runCli, type CliRun } from "../../helpers/cli.js";
 import { tempDir } from "../../helpers/tmp.js";
-import { REPO_ROOT, loadVector } from "../../helpers/vectors.js";
+import { loadVector } from "../../helpers/vectors.js";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function worker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin/damocles-worker.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const worker = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCli("damocles-worker", args, { env });
 
 const vector = loadVector("seal-2k.json") as {
   cases: Array<{ name: string; proof: number; miner: number; sector: number; ticket: string; data: string; unpadded: number; replica_id: string; comm_d: string; comm_r: string }>;
