@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// damocles-devnet: a local Filecoin network with the Lotus API. Its commands arrive with its issue; today it prints help.
+// damocles-devnet: a local Filecoin network with the Lotus API (spec/devnet.md). `run` and `deal add`
+// arrive with their own helpers; `init` and `token` are here.
 import { Command } from "commander";
+import { addInitCommand, addTokenCommand, configureDevnetProgram, PROGRAM_NAME, USAGE_EXIT_CODE } from "../devnet/cli.js";
 import { runCli } from "./cli-runner.js";
 
-const program = new Command("damocles-devnet")
-  .description("A local Filecoin network speaking the Lotus JSON-RPC API, with an embedded deal market");
+const program = configureDevnetProgram(
+  new Command(PROGRAM_NAME).description("A local Filecoin network speaking the Lotus JSON-RPC API, with an embedded deal market"),
+);
+addInitCommand(program);
+addTokenCommand(program);
 
-runCli(program);
+runCli(program, process.argv, { errorPrefix: PROGRAM_NAME, usageExitCode: USAGE_EXIT_CODE, showHelpAfterError: false });
