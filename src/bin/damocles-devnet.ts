@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// damocles-devnet: a local Filecoin network with the Lotus API (spec/devnet.md). `run` and `deal add`
-// arrive with their own helpers; `init` and `token` are here.
+// damocles-devnet: a local Filecoin network with the Lotus API (spec/devnet.md): `init`, `token`, `run`,
+// `deal add`.
 import { Command } from "commander";
 import { addInitCommand, addTokenCommand, configureDevnetProgram, PROGRAM_NAME, USAGE_EXIT_CODE } from "../devnet/cli.js";
+import { addRunCommand } from "../devnet/daemon.js";
+import { addDealCommand } from "../devnet/deal-cli.js";
 import { runCli } from "./cli-runner.js";
 
 const program = configureDevnetProgram(
@@ -10,5 +12,7 @@ const program = configureDevnetProgram(
 );
 addInitCommand(program);
 addTokenCommand(program);
+addRunCommand(program);
+addDealCommand(program);
 
 runCli(program, process.argv, { errorPrefix: PROGRAM_NAME, usageExitCode: USAGE_EXIT_CODE, showHelpAfterError: false });
