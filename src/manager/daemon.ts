@@ -1,0 +1,232 @@
+// `daemon run` (spec/manager.md §7): one process composing the state store, the chain client, the messager,
+// the market client, the commitment manager, the sealer API and the HTTP server, with SIGUSR1 reload and a
+// graceful stop. The chain may be down at start: the daemon serves anyway and keeps retrying the network
+// parameters (logging each failure), as workers retry their calls; chain-backed methods fail until then.
+import { SqliteLockedError } from "../db/sqlite.js";
+import { openSqliteManagerStore } from "../db/sqlite-manager-store.js";
+import type { ManagerStore } from "../db/manager-store.js";
+import {
+  createChainClient,
+  createMarketClient,
+  createSophonMessager,
+  MpoolMessager,
+  resolveApiEndpoint,
+  sleep,
+  type ChainClient,
+  type MarketClient,
+  type Messager,
+  type NetworkInfo,
+} from "../chain/index.js";
+import { implement, type ApiBinding } from "../rpc/server.js";
+import { sealerApi } from "../api/sealer.js";
+import { loadManagerConfig } from "./config/load.js";
+import type { ManagerConfig, MinerConfig } from "./config/schema.js";
+import { authSecretPath, managerDbPath, readAuthSecret, type ManagerHome } from "./home.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createManagerMetrics, type ManagerMetrics } from "./metrics.js";
+import { createManagerServer } from "./server.js";
+import { createCommitmentManager, storeMessageLog, type CommitmentManager, type NetworkView } from "./commitment/index.js";
+import { createSealerApi } from "./sealer-api.js";
+
+export const DEFAULT_LISTEN = ":1789";
+
+export interface DaemonOptions {
+  home: ManagerHome;
+  /** `host:port`, `:port` (every interface) or `[v6]:port`. */
+  listen?: string;
+  /** `--poster`: WindowPoSt module (arrives with §10; accepted and logged). */
+  poster?: boolean;
+  /** `--miner`: WinningPoSt (arrives with §8.12; accepted and logged). */
+  miner?: boolean;
+  /** `--worker-prover`: expose the WdPoSt job methods. */
+  workerProver?: boolean;
+  logger?: Logger;
+  /** Pause between network-parameter attempts while the chain is unreachable (default 5 s). */
+  chainRetryMs?: number;
+}
+
+export interface ManagerDaemon {
+  /** Where the server listens. */
+  readonly address: { host: string; port: number };
+  config(): ManagerConfig;
+  /** Re-reads sector-manager.cfg; the old config stays when the new one is invalid (the error is logged and thrown). */
+  reload(): Promise<void>;
+  /** Stops the batchers, closes the server, the clients and the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** `:1789` ⇒ every interface; `127.0.0.1:1789`; `[::1]:1789`. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new RangeError(`--listen "${text}": expected host:port, :port or [v6]:port`);
+  const host = m[1] ?? m[2] ?? "";
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+async function loadConfig(home: ManagerHome, log: Logger): Promise<ManagerConfig> {
+  const { config, warnings } = await loadManagerConfig(home.config).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new Error(`${home.config}: not found; run \`damocles-manager --home ${home.home} daemon init\` first`, { cause: e });
+    throw e;
+  });
+  for (const w of warnings) log.warn({ file: home.config }, w);
+  if (config.Common.DB.Driver === "postgres") throw new Error(`${home.config}: Common.DB.Driver = "postgres" is not supported yet; use "sqlite"`);
+  return config;
+}
+
+function openStore(home: ManagerHome, config: ManagerConfig): { store: ManagerStore; path: string } {
+  const path = managerDbPath(home, config);
+  try {
+    return { store: openSqliteManagerStore(path), path };
+  } catch (e) {
+    if (e instanceof SqliteLockedError)
+      throw new Error(`another damocles-manager is already running with home ${home.home} (its database ${path} is locked)`, { cause: e });
+    throw e;
+  }
+}
+
+/** `ws://host:port/rpc/v1` ⇒ `http://host:port`: where the market serves /resource. */
+function httpBase(url: string): string {
+  const u = new URL(url);
+  u.protocol = u.protocol === "wss:" || u.protocol === "https:" ? "https:" : "http:";
+  return u.origin;
+}
+
+export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaemon> {
+  const { home } = opts;
+  const log = opts.logger ?? createLogger({ module: "daemon" });
+  let config = await loadConfig(home, log);
+  const { store, path: dbPath } = openStore(home, config);
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => log.error({ err: e }, "error while stopping"));
+  };
+
+  try {
+    log.info({ home: home.home, db: dbPath }, "state store opened");
+    const secret = await readAuthSecret(authSecretPath(home, config));
+    const metrics: ManagerMetrics = createManagerMetrics({ store });
+
+    const chainEp = resolveApiEndpoint(config.Common.API, "Chain");
+    if (chainEp === null) throw new Error(`${home.config}: Common.API.Chain (or Common.API.Gateway) must name the chain node`);
+    const chain: ChainClient = createChainClient({ url: chainEp.url, token: chainEp.token, namespaceHeader: chainEp.namespaceHeader });
+    closers.push(() => chain.close());
+
+    const msgEp = resolveApiEndpoint(config.Common.API, "Messager");
+    let messager: Messager;
+    if (msgEp !== null) {
+      const m = createSophonMessager({ url: msgEp.url, token: msgEp.token, namespaceHeader: msgEp.namespaceHeader });
+      closers.push(() => m.close());
+      messager = m;
+      log.info({ url: msgEp.url }, "messages go through sophon-messager");
+    } else {
+      messager = new MpoolMessager({ chain, log: storeMessageLog(store) });
+      log.info({ url: chainEp.url }, "messages go through the chain node's MpoolPushMessage (recorded before each push)");
+    }
+
+    const marketEp = resolveApiEndpoint(config.Common.API, "Market");
+    const market: MarketClient | null = createMarketClient(marketEp ?? null);
+    if (market) closers.push(() => market.close());
+    log.info({ url: marketEp?.url ?? null }, market ? "market configured" : "no market: CC sectors only");
+
+    // Network parameters: read once, retried until the chain answers (spec §7).
+    let network: NetworkInfo | null = null;
+    const life = new AbortController();
+    closers.push(async () => life.abort(new Error("daemon stopping")));
+    const networkReady = (async () => {
+      for (let attempt = 1; !life.signal.aborted; attempt++) {
+        try {
+          // One plain call first: networkInfo() retries internally for many seconds, and an operator
+          // watching the log should see an unreachable chain at once.
+          await chain.StateNetworkName();
+          network = await chain.networkInfo();
+          metrics.setInfo();
+          log.info({ network: network.name, blockDelaySecs: network.blockDelaySecs, preCommitChallengeDelay: network.preCommitChallengeDelay }, "chain network parameters read");
+          return;
+        } catch (e) {
+          log.warn({ url: chainEp.url, attempt, err: e }, "chain unreachable; retrying");
+          await sleep(opts.chainRetryMs ?? 5000, life.signal).catch(() => {});
+        }
+      }
+    })();
+    const networkView = (): NetworkView => {
+      if (network === null) throw new Error(`chain network parameters not read yet: is the chain node at ${chainEp.url} reachable?`);
+      return { name: network.name, devnet: network.devnet, preCommitChallengeDelay: network.preCommitChallengeDelay, blockDelaySecs: network.blockDelaySecs };
+    };
+    const minerConfig = (actor: number): MinerConfig | null => config.Miners.find((m) => m.Actor === actor) ?? null;
+    const clock = { now: () => Date.now(), sleep: (ms: number, signal?: AbortSignal) => sleep(ms, signal) };
+
+    const commitment: CommitmentManager = createCommitmentManager({
+      store,
+      chain,
+      messager,
+      minerConfig,
+      clock,
+      logger: log.child({ module: "commitment" }),
+      network: networkView,
+    });
+    // The batchers need the network parameters; they start once those are read.
+    void networkReady.then(() => {
+      if (!life.signal.aborted) commitment.start();
+    });
+    closers.push(() => commitment.stop());
+
+    const sealer: ApiBinding = implement(
+      sealerApi,
+      createSealerApi({
+        store,
+        chain,
+        market,
+        commitment,
+        config: () => config,
+        clock,
+        logger: log.child({ module: "sealer" }),
+        // new_sector is counted by the metrics proxy around every method (metrics.ts), not here.
+      }),
+    );
+
+    const server = createManagerServer({
+      apis: [sealer],
+      auth: () => config.Common.Auth,
+      secret: () => secret,
+      pieceStores: () => config.Common.PieceStores,
+      marketBase: () => (marketEp ? httpBase(marketEp.url) : null),
+      metrics,
+      logger: log.child({ module: "rpc" }),
+    });
+    const { host, port } = parseListen(opts.listen ?? DEFAULT_LISTEN);
+    const address = await server.listen(host, port);
+    closers.push(() => server.close());
+    if (opts.poster) log.warn({}, "--poster: the WindowPoSt module is not part of this build yet");
+    if (opts.miner) log.warn({}, "--miner: WinningPoSt is not part of this build yet");
+    if (opts.workerProver) log.warn({}, "--worker-prover: the WdPoSt job methods are not part of this build yet (they answer -32601)");
+    log.info({ listen: `${address.host}:${address.port}`, home: home.home }, "damocles-manager listening");
+
+    let stopping: Promise<void> | null = null;
+    return {
+      address,
+      config: () => config,
+      async reload() {
+        try {
+          config = await loadConfig(home, log);
+          log.info({ file: home.config, miners: config.Miners.map((m) => m.Actor) }, "configuration reloaded");
+        } catch (e) {
+          log.error({ file: home.config, err: e }, "configuration reload failed; keeping the previous one");
+          throw e;
+        }
+      },
+      stop() {
+        stopping ??= (async () => {
+          log.info({}, "stopping");
+          await closeAll();
+          log.info({}, "stopped");
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
