@@ -410,7 +410,7 @@ const BUILTIN_KINDS: Record<number, string> = {
 
 /** Without the market: every deal piece is refused (a CC sector has none). */
 const rejectDealPieces: MarketHooks = {
-  activatePieces: ({ pieces }) => ({ pieceOk: pieces.map(() => false), verifiedBytes: 0n }),
+  activatePieces: ({ pieces }) => ({ pieceOk: pieces.map(() => false), verifiedBytes: 0n, claimFailed: false }),
 };
 
 interface RoundState {

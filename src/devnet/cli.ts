@@ -6,6 +6,7 @@ import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { PERMS, type Perm } from "../api/define.js";
+import { formatGoDuration, parseGoDuration } from "../api/go-duration.js";
 import { allowUpTo, createToken } from "../rpc/auth.js";
 import { transaction } from "../db/sqlite.js";
 import { parseFil } from "../filecoin/bigint.js";
@@ -13,11 +14,11 @@ import { formatSectorSize, parseSectorSize } from "../filecoin/sizes.js";
 import {
   buildGenesis,
   DEVNET_SECTOR_SIZES,
-  GENESIS_MIGRATION,
   GENESIS_RECORD_FORMAT,
   SEED_LEN,
   writeGenesisRecord,
 } from "./genesis.js";
+import { DEVNET_MIGRATIONS } from "./schema.js";
 import {
   buildProfile,
   ConfigError,
@@ -25,12 +26,10 @@ import {
   DEFAULT_BLOCK_TIME,
   DEFAULT_LISTEN,
   endpointsOf,
-  formatDuration,
   homePaths,
   makeHomeDirs,
   openChainDb,
   parseBlockTime,
-  parseDuration,
   parseListen,
   parseProfileName,
   parseSeed,
@@ -151,7 +150,8 @@ export async function runInit(flags: InitFlags, now: () => Date = () => new Date
     await writeSecretFile(paths.jwtSecret, secret);
     // No trailing newline, as Lotus writes its token file.
     await writeSecretFile(paths.token, await createToken(secret, allowUpTo("admin")));
-    const db = await openChainDb(home, { exclusive: true, migrations: [GENESIS_MIGRATION] });
+    // The full schema, so every later opener (run, deal add's queue) finds the chain's tables in place.
+    const db = await openChainDb(home, { exclusive: true, migrations: DEVNET_MIGRATIONS });
     try {
       transaction(db, () =>
         writeGenesisRecord(db, {
@@ -181,7 +181,7 @@ export async function runInit(flags: InitFlags, now: () => Date = () => new Date
     multiaddr,
     token_path: paths.token,
     network_name: genesis.networkName,
-    block_time: formatDuration(blockTimeMs),
+    block_time: formatGoDuration(blockTimeMs),
     miners: genesis.miners.map((m) => ({
       actor_id: m.actor,
       id: m.id,
@@ -212,7 +212,7 @@ export async function runToken(flags: TokenFlags): Promise<string> {
     flags.expire === undefined
       ? undefined
       : flag("--expire", () => {
-          const ms = parseDuration(flags.expire!);
+          const ms = parseGoDuration(flags.expire!);
           if (ms <= 0) throw new RangeError(`duration "${flags.expire}" must be positive`);
           return Math.ceil(ms / 1000);
         });

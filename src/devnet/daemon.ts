@@ -18,6 +18,7 @@ import {
   findKeyLine,
   formatListen,
   homePaths,
+  httpOrigin,
   openChainDb,
   parseBlockTime,
   parseListen,
@@ -25,6 +26,7 @@ import {
   readJwtSecret,
   removeRunPid,
   resolveHome,
+  writeRunInfo,
   writeRunPid,
   type DevnetConfig,
   type ListenAddress,
@@ -113,7 +115,14 @@ export function devnetServices(
       market: createMarketApi(chain, { pieces }),
       messager: createMessagerApi(chain),
       gateway: createGatewayApi({ hub, chain }),
-      admin: createDevnetAdminApi(chain, { hub, pieces, origin: opts.origin, toTipSet: lotusTipSet }),
+      admin: createDevnetAdminApi(chain, {
+        hub,
+        pieces,
+        get origin() {
+          return opts.origin; // read per call: the daemon learns its bound address after building the services
+        },
+        toTipSet: lotusTipSet,
+      }),
       resource: resourceHandler(pieces, checkToken),
     },
     stop: () => {
@@ -127,7 +136,7 @@ export interface RunningDevnet {
   chain: DevnetChain;
   server: RpcServer;
   listen: { host: string; port: number };
-  /** Stops production and the listener, closes chain.db and removes run.pid. */
+  /** Stops production and the listener, closes chain.db and removes run.pid and run.json. */
   stop(): Promise<void>;
 }
 
@@ -173,8 +182,16 @@ export async function startDevnet(flags: RunFlags, log: LogFn = jsonLogger()): P
       log,
       onFatal: (err) => fatal?.(err),
     });
-    const origin = `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
-    const built = devnetServices(chain, { home, secret, origin, log });
+    // PublishedDeal.URL must name the bound address (`--listen 127.0.0.1:0` picks the port): read lazily.
+    let origin = httpOrigin(listen);
+    const built = devnetServices(chain, {
+      home,
+      secret,
+      get origin() {
+        return origin;
+      },
+      log,
+    });
     stopServices = built.stop;
     server = createDevnetServer({
       chain,
@@ -192,7 +209,9 @@ export async function startDevnet(flags: RunFlags, log: LogFn = jsonLogger()): P
     } catch (e) {
       throw new DevnetExitError(`cannot listen on ${formatListen(listen)}: ${(e as Error).message}`, 1, { cause: e });
     }
+    origin = httpOrigin(bound);
     await writeRunPid(home);
+    await writeRunInfo(home, bound);
     const c = chain;
     const s = server;
     let stopped = false;

@@ -13,7 +13,19 @@ import { rpcClient } from "../rpc/client.js";
 import { queueDeal } from "./admin-api.js";
 import { chainSetupOf, openChain } from "./chain.js";
 import { readGenesisRecord } from "./genesis.js";
-import { ConfigError, DevnetExitError, HomeInUseError, type ListenAddress, endpointsOf, homePaths, openChainDb, readConfig, resolveHome } from "./home.js";
+import {
+  ConfigError,
+  DevnetExitError,
+  HomeInUseError,
+  type ListenAddress,
+  endpointsOf,
+  homePaths,
+  httpOrigin,
+  openChainDb,
+  readConfig,
+  readRunListen,
+  resolveHome,
+} from "./home.js";
 import { PieceStore } from "./pieces.js";
 import { DEVNET_MIGRATIONS } from "./schema.js";
 
@@ -49,8 +61,6 @@ function epochsFlag(name: string, text: string): number {
   return Number(text);
 }
 
-const originOf = ({ host, port }: ListenAddress): string => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-
 export async function runDealAdd(file: string, flags: DealAddFlags): Promise<DealAddOutput> {
   const home = resolveHome(flags.home);
   const paths = homePaths(home);
@@ -85,7 +95,9 @@ export async function runDealAdd(file: string, flags: DealAddFlags): Promise<Dea
     db = await openChainDb(home, { exclusive: true, migrations: DEVNET_MIGRATIONS });
   } catch (err) {
     if (!(err instanceof HomeInUseError)) throw err;
-    return publishThroughDaemon(home, config.listen, { miner: miner.actor, piece, verified, startDelay, duration });
+    // The daemon may run on another address than config.toml's (`run --listen`): run.json has the bound one.
+    const listen = (await readRunListen(home)) ?? config.listen;
+    return publishThroughDaemon(home, listen, { miner: miner.actor, piece, verified, startDelay, duration });
   }
   // No daemon: queue under the lock we now hold; the next `run` publishes in its first epoch.
   try {
@@ -104,7 +116,7 @@ export async function runDealAdd(file: string, flags: DealAddFlags): Promise<Dea
         end_epoch: startEpoch + duration,
         verified,
         publish_cid: null,
-        url: `${originOf(config.listen)}/resource?resource-id=${piece.pieceCid}`,
+        url: `${httpOrigin(config.listen)}/resource?resource-id=${piece.pieceCid}`,
         queued: true,
       };
     } finally {

@@ -1,11 +1,12 @@
 // The devnet home (spec/devnet.md §1.2, §1.4): where it is, its files, config.toml, the secret and
-// token files, run.pid and the lock on chain.db; plus the small parsers its flags and keys share
-// (Go durations, listen addresses, the policy profile of §2).
+// token files, run.pid/run.json and the lock on chain.db; plus the small parsers its flags and keys share
+// (block time over src/api's Go durations, listen addresses, the policy profile of §2).
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { TomlError, parse as parseToml } from "smol-toml";
+import { formatGoDuration, parseGoDuration } from "../api/go-duration.js";
 import { openSqlite, SqliteLockedError, type Database, type Migration } from "../db/sqlite.js";
 import { formatFil, parseFil } from "../filecoin/bigint.js";
 import { checkPolicyInvariants, DEVNET_POLICY, MAINNET_POLICY, type Policy } from "../filecoin/policy.js";
@@ -20,6 +21,8 @@ export const JWT_SECRET_FILE = "jwt.secret";
 export const TOKEN_FILE = "token";
 export const PIECES_DIR = "pieces";
 export const RUN_PID_FILE = "run.pid";
+/** Beside run.pid: the address the running daemon actually bound (`--listen` may override config.toml, port 0 picks one). */
+export const RUN_JSON_FILE = "run.json";
 export const JWT_SECRET_LEN = 32;
 export const SECRET_FILE_MODE = 0o600;
 
@@ -78,6 +81,7 @@ export interface HomePaths {
   token: string;
   pieces: string;
   runPid: string;
+  runJson: string;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -89,51 +93,18 @@ export function homePaths(home: string): HomePaths {
     token: join(home, TOKEN_FILE),
     pieces: join(home, PIECES_DIR),
     runPid: join(home, RUN_PID_FILE),
+    runJson: join(home, RUN_JSON_FILE),
   };
 }
 
 // ---------------------------------------------------------------- durations and addresses
 
-const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration ("500ms", "1s", "2m0s", "1.5h"), in milliseconds. */
-export function parseDuration(text: string): number {
-  const bad = (): RangeError =>
-    new RangeError(`invalid duration "${text}": expected a Go duration such as 500ms, 1s, 2m0s or 1h30m`);
-  const m = /^([-+]?)(.*)$/.exec(text.trim())!;
-  const body = m[2]!;
-  if (body === "0") return 0;
-  if (body === "") throw bad();
-  let ms = 0;
-  let rest = body;
-  while (rest !== "") {
-    const t = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
-    if (!t) throw bad();
-    ms += Number(t[1]) * DURATION_UNITS_MS[t[2]!]!;
-    rest = rest.slice(t[0].length);
-  }
-  return m[1] === "-" ? -ms : ms;
-}
-
-/** Go's Duration.String for whole milliseconds: 500 → "500ms", 1000 → "1s", 120000 → "2m0s". */
-export function formatDuration(ms: number): string {
-  if (!Number.isSafeInteger(ms)) throw new RangeError(`duration ${String(ms)} ms must be a whole number of milliseconds`);
-  if (ms < 0) return `-${formatDuration(-ms)}`;
-  if (ms === 0) return "0s";
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const rest = ms % 60_000;
-  const secs = `${Math.floor(rest / 1000)}${rest % 1000 ? `.${String(rest % 1000).padStart(3, "0").replace(/0+$/, "")}` : ""}s`;
-  return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${secs}`;
-}
-
 /** A block time: a Go duration of whole milliseconds in 100ms … 60s. */
 export function parseBlockTime(text: string): number {
-  const ms = parseDuration(text);
+  const ms = parseGoDuration(text);
   if (!Number.isInteger(ms)) throw new RangeError(`block time "${text}" must be a whole number of milliseconds`);
   if (ms < MIN_BLOCK_TIME_MS || ms > MAX_BLOCK_TIME_MS)
-    throw new RangeError(`block time "${text}" is outside ${formatDuration(MIN_BLOCK_TIME_MS)} … ${formatDuration(MAX_BLOCK_TIME_MS)}`);
+    throw new RangeError(`block time "${text}" is outside ${formatGoDuration(MIN_BLOCK_TIME_MS)} … ${formatGoDuration(MAX_BLOCK_TIME_MS)}`);
   return ms;
 }
 
@@ -155,6 +126,11 @@ export function parseListen(text: string): ListenAddress {
 
 export function formatListen({ host, port }: ListenAddress): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** `http://host:port` of a listen address (IPv6 in brackets). */
+export function httpOrigin(listen: ListenAddress): string {
+  return `http://${formatListen(listen)}`;
 }
 
 /** The endpoint a client uses: `http://host:port/rpc/v1` and the multiaddr a manager's [Common.API] takes. */
@@ -270,7 +246,7 @@ export function formatConfig(c: DevnetConfig): string {
     "# listen, block_time and block_reward may change between runs; seed, [profile] and [[miners]] are",
     "# fixed at genesis: `run` refuses a change to them.",
     `listen = ${q(formatListen(c.listen))}`,
-    `block_time = ${q(formatDuration(c.blockTimeMs))}`,
+    `block_time = ${q(formatGoDuration(c.blockTimeMs))}`,
     `block_reward = ${q(formatFil(c.blockReward))}`,
     `seed = ${q(Buffer.from(c.seed).toString("hex"))}`,
     "",
@@ -473,6 +449,29 @@ export async function readRunPid(home: string): Promise<number | null> {
 
 export async function removeRunPid(home: string): Promise<void> {
   await rm(homePaths(home).runPid, { force: true });
+  await rm(homePaths(home).runJson, { force: true });
+}
+
+/** run.json: what the running daemon serves, for `deal add` and tools (informational, like run.pid). */
+export interface RunInfo {
+  pid: number;
+  /** The bound address, `host:port`. */
+  listen: string;
+}
+
+export async function writeRunInfo(home: string, listen: ListenAddress, pid: number = process.pid): Promise<void> {
+  const info: RunInfo = { pid, listen: formatListen(listen) };
+  await writeFile(homePaths(home).runJson, `${JSON.stringify(info)}\n`);
+}
+
+/** The bound address in run.json, or null when absent or unreadable. */
+export async function readRunListen(home: string): Promise<ListenAddress | null> {
+  try {
+    const info = JSON.parse(await readFile(homePaths(home).runJson, "utf8")) as Partial<RunInfo>;
+    return typeof info.listen === "string" ? parseListen(info.listen) : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function makeHomeDirs(home: string): Promise<void> {

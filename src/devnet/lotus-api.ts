@@ -362,11 +362,17 @@ export function lotusMethods({ chain, market }: LotusApiDeps): ServerMethods<typ
       return { Type: s.type, Data: s.data };
     },
     MpoolPush: (sm) => chain.mpoolPush({ Message: toChainMessage(sm.Message), Signature: sm.Signature }),
+    // allowReplaced: the mpool refuses a second message with a pending nonce, so no message is ever replaced
+    // and both values find the same one. StateWaitMsg waits for any message, however old (more lenient
+    // than Lotus, whose back-search stops at the lookback limit and then waits for a new inclusion).
     StateWaitMsg: async (cid, confidence, _limit, _allowReplaced, ctx: CallContext) => lotusLookup(await chain.waitMessage(cid, confidence, ctx.signal)),
-    StateSearchMsg: (tsk, cid) => {
+    StateSearchMsg: (tsk, cid, limit) => {
       const top = tipset(tsk);
       const l = chain.searchMessage(cid);
-      return l && l.height <= top.height ? lotusLookup(l) : null;
+      if (!l || l.height > top.height) return null;
+      // Lotus's lookback limit (-1 = LookbackNoLimit): receipts older than `limit` epochs are not searched.
+      if (limit >= 0 && top.height - l.height > limit) return null;
+      return lotusLookup(l);
     },
     StateListMessages: (match, tsk, toHeight) => {
       const top = tipset(tsk);

@@ -22,7 +22,7 @@ import {
 import { ExitCode } from "../filecoin/miner-params.js";
 import { verifySecpSignature } from "../filecoin/secp256k1.js";
 import { ActorError, MinerExitCode } from "./actors/actor-error.js";
-import type { ActivatedPiece, MarketHooks } from "./actors/miner.js";
+import type { ActivatedPiece, MarketHooks, PieceActivation } from "./actors/miner.js";
 import type { ActorCall, ActorHandler, JsonValue, MarketViews, StateTx, StateView } from "./chain.js";
 import {
   type Allocation,
@@ -336,11 +336,9 @@ export interface ActivationRequest {
   pieces: ActivatedPiece[];
 }
 
-export interface ActivationResult extends ReturnType<MarketHooks["activatePieces"]> {
+export interface ActivationResult extends PieceActivation {
   /** Per piece: why not, for logs and receipts. */
   errors: (string | null)[];
-  /** A verified claim failed: builtin-actors fails the whole sector then, and nothing was changed. */
-  claimFailed: boolean;
 }
 
 /**

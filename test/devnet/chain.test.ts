@@ -1,12 +1,26 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { blake2b } from "@noble/hashes/blake2.js";
+import type { CID } from "multiformats/cid";
 import { minerEntropy } from "../../src/filecoin/address.js";
 import { messageCid, signedMessageCid, type Message } from "../../src/filecoin/message.js";
 import { drawRandomness } from "../../src/filecoin/randomness.js";
 import { signMessageCid } from "../../src/filecoin/secp256k1.js";
+import { decodeCbor, readFilBigInt } from "../../src/filecoin/cbor.js";
+import { commDToCid, commRToCid } from "../../src/filecoin/cid.js";
+import { MinerMethod, PreCommitSectorBatchParams2, ProveCommitSectors3Params } from "../../src/filecoin/miner-params.js";
+import { DEVNET_POLICY } from "../../src/filecoin/policy.js";
+import { DomainSeparationTag } from "../../src/filecoin/randomness.js";
+import { encodeDevnetPoRep } from "../../src/proofs/devnet-proof.js";
+import { generateVanillaPoRep } from "../../src/proofs/porep-proof.js";
+import { sealSector } from "../../src/proofs/seal.js";
+import { MinerExtraMethod, WithdrawBalanceParams } from "../../src/devnet/actors/miner.js";
+import { cloneMinerState } from "../../src/devnet/actors/miner-state.js";
 import { accountKey, beaconData, ticketVrfProof } from "../../src/devnet/genesis.js";
-import type { HeadChange } from "../../src/devnet/chain.js";
+import type { ActorRecord, DevnetChain, HeadChange, StateView } from "../../src/devnet/chain.js";
+import { tempDir } from "../helpers/tmp.js";
 import { FIL, GENESIS_MS, SEED, makeChain } from "./chain-helpers.js";
 
 const b2 = (b: Uint8Array): Uint8Array => blake2b(b, { dkLen: 32 });
@@ -251,4 +265,145 @@ test("state versions older than the deepest revert are pruned; the head state an
   chain.revert(900);
   assert.equal(chain.height, 100);
   assert.equal(chain.balanceOf(102), 10_003n * FIL);
+});
+
+// ---- money: every attoFIL is accounted for (spec/devnet.md §4 "Money") ----
+
+/** Sum of every actor's balance (miners: their state's Balance; f099 holds what was burnt). */
+function totalSupply(chain: DevnetChain, tsk?: readonly CID[]): bigint {
+  const view = chain.view(tsk) as StateView & { actors(): ActorRecord[] };
+  return view.actors().reduce((a, x) => a + view.balanceOf(x.id), 0n);
+}
+
+/** Block rewards minted up to the state of `height`: one per won tipset executed (heights below it). */
+function mintedBelow(chain: DevnetChain, height: number, reward: bigint): bigint {
+  let n = 0n;
+  for (let h = 0; h < height; h++) if (chain.tipsetAt(h)!.blocks[0].miner !== 0) n += reward;
+  return n;
+}
+
+/** Gas burnt by the messages included at `height` (price = min(GasFeeCap, base fee 100)). */
+function gasBurntAt(chain: DevnetChain, height: number): bigint {
+  return chain.tipsetAt(height)!.blocks[0].messages.reduce((a, cid) => {
+    const m = chain.getMessage(cid)!.signed.Message;
+    const price = m.GasFeeCap < 100n ? m.GasFeeCap : 100n;
+    return a + chain.searchMessage(cid)!.receipt.gasUsed * price;
+  }, 0n);
+}
+
+const EXPIRATION = 700_000;
+const minerCall = (from: string, method: number, params: Uint8Array, value = 0n): Message => ({ ...transfer(from, "t01000", value), Method: method, Params: params });
+const preCommit = (n: number, commR: Uint8Array, commD: Uint8Array | null = null): Uint8Array =>
+  PreCommitSectorBatchParams2.encode({
+    Sectors: [{ SealProof: 5, SectorNumber: n, SealedCID: commRToCid(commR), SealRandEpoch: 0, DealIDs: [], Expiration: EXPIRATION, UnsealedCid: commD && commDToCid(commD) }],
+  });
+
+test("supply is conserved: transfers, gas, pre-commit deposit, pledge and withdrawal move funds; only block rewards mint", async (t) => {
+  const REWARD = 10n * FIL;
+  const { chain, genesis, clock } = await makeChain(t, { blockReward: REWARD });
+  const [owner, worker, client] = genesis.accounts;
+  const genesisSupply = totalSupply(chain);
+  assert.equal(genesisSupply, 3n * 10_000n * FIL, "owner, worker and client hold everything at genesis");
+  chain.onRoundStart((round) => (round.epoch % 3 === 0 ? { minerId: 1000 } : null));
+  chain.start();
+  const step = async (): Promise<void> => {
+    await new Promise((r) => setImmediate(r)); // the round hook settles
+    clock.advance(chain.blockTimeMs);
+    assert.equal(totalSupply(chain), genesisSupply + mintedBelow(chain, chain.height, REWARD), `supply at height ${chain.height}`);
+  };
+  await step();
+
+  // A real 2KiB sector sealed with the chain's ticket at epoch 0.
+  const dir = await tempDir(t, "devnet-supply-");
+  await writeFile(join(dir, "payload"), new Uint8Array(0));
+  const entropy = minerEntropy(1000);
+  const sealed = await sealSector({
+    sealProofId: 5, minerId: 1000, sectorNumber: 1, ticket: chain.ticketRandomness(DomainSeparationTag.SealRandomness, 0, entropy),
+    inputPath: join(dir, "payload"), storeDir: join(dir, "store"), parentCacheDir: join(dir, "parents"),
+  });
+
+  chain.pushMessage(transfer(owner!.address, client!.idAddress, 3n * FIL));
+  const pc = chain.pushMessage(minerCall(worker!.address, MinerMethod.PreCommitSectorBatch2, preCommit(1, sealed.commR), 5000n));
+  await step();
+  const pcEpoch = chain.height;
+  await step();
+  assert.equal(chain.searchMessage(signedMessageCid(pc))?.receipt.exitCode, 0);
+  assert.equal(chain.minerState(1000)!.PreCommitDeposits, 2048n, "the deposit is locked in the miner's balance");
+  while (chain.height <= pcEpoch + DEVNET_POLICY.PreCommitChallengeDelay) await step();
+
+  const vp = await generateVanillaPoRep({
+    sealProof: 5, minerId: 1000, sectorNumber: 1, ticket: chain.ticketRandomness(DomainSeparationTag.SealRandomness, 0, entropy),
+    seed: chain.beaconRandomness(DomainSeparationTag.InteractiveSealChallengeSeed, pcEpoch + DEVNET_POLICY.PreCommitChallengeDelay, entropy),
+    commD: sealed.commD, commR: sealed.commR, cacheDir: sealed.paths.cacheDir, sealedFile: sealed.paths.sealed,
+  });
+  const prove = ProveCommitSectors3Params.encode({
+    SectorActivations: [{ SectorNumber: 1, Pieces: [] }], SectorProofs: [encodeDevnetPoRep(vp)], AggregateProof: new Uint8Array(0),
+    AggregateProofType: null, RequireActivationSuccess: true, RequireNotificationSuccess: false,
+  });
+  const pr = chain.pushMessage(minerCall(worker!.address, MinerMethod.ProveCommitSectors3, prove));
+  await step();
+  await step();
+  assert.equal(chain.searchMessage(signedMessageCid(pr))?.receipt.exitCode, 0);
+  const s = chain.minerState(1000)!;
+  assert.equal(s.InitialPledge, 2048n, "deposit became pledge");
+  assert.equal(s.PreCommitDeposits, 0n);
+
+  const before = chain.balanceOf(100);
+  const available = s.Balance - s.InitialPledge;
+  const wd = chain.pushMessage(minerCall(owner!.address, MinerExtraMethod.WithdrawBalance, WithdrawBalanceParams.encode({ AmountRequested: 10n ** 30n })));
+  await step();
+  await step();
+  const receipt = chain.searchMessage(signedMessageCid(wd))!.receipt;
+  assert.equal(receipt.exitCode, 0);
+  const withdrawn = readFilBigInt(decodeCbor(receipt.return), "WithdrawBalance return");
+  assert.ok(withdrawn >= available, "at least what was available before (rewards may have landed since)");
+  assert.equal(chain.balanceOf(100), before + withdrawn - receipt.gasUsed * 100n, "the owner got the available balance, less gas");
+  assert.ok(mintedBelow(chain, chain.height, REWARD) > 0n, "some rounds were won");
+  await chain.stop();
+});
+
+test("an expired pre-commit burns exactly its deposit once, through a miner message or the deadline cron", async (t) => {
+  const { chain, genesis } = await makeChain(t);
+  const [owner, worker, client] = genesis.accounts;
+  const genesisSupply = totalSupply(chain);
+  // Test-only actor t07: its method 2 ages every pre-commit of t01000 past MaxProveCommitDuration and, with
+  // params [1], moves the proving period one period back, so the miner's next message processes a whole period.
+  chain.registerActor(7, {
+    invoke(call, tx) {
+      const s = cloneMinerState(tx.minerState(1000)!);
+      for (const pc of s.PreCommittedSectors.values()) pc.PreCommitEpoch = call.epoch - 100_000;
+      if (call.params.length > 0) s.ProvingPeriodStart -= DEVNET_POLICY.WPoStProvingPeriod;
+      tx.setMinerState(1000, s);
+      return null;
+    },
+  });
+  const age = (rewind: boolean): Message => ({ ...transfer(client!.address, "t07", 0n), Method: 2, Params: rewind ? Uint8Array.of(0x81, 0x01) : new Uint8Array(0) });
+  chain.produceNext();
+  const check = (at: string): void => assert.equal(totalSupply(chain), genesisSupply, `no reward is minted: supply unchanged ${at}`);
+
+  for (const [n, viaMiner] of [[1, true], [2, false]] as const) {
+    // More than the deposit, so a second debit of the burnt amount would not simply fail the message.
+    const pc = chain.pushMessage(minerCall(worker!.address, MinerMethod.PreCommitSectorBatch2, preCommit(n, new Uint8Array(32).fill(n)), 5000n));
+    chain.produceNext();
+    chain.produceNext();
+    assert.equal(chain.searchMessage(signedMessageCid(pc))?.receipt.exitCode, 0);
+    assert.equal(chain.minerState(1000)!.PreCommitDeposits, 2048n, `sector ${n} pre-committed`);
+    check(`after pre-commit ${n}`);
+    const burntBefore = chain.balanceOf(99);
+    const minerBefore = chain.balanceOf(1000);
+    chain.pushMessage(age(viaMiner)); // pushed first: executes first in the tipset
+    if (viaMiner) chain.pushMessage(minerCall(owner!.address, MinerExtraMethod.WithdrawBalance, WithdrawBalanceParams.encode({ AmountRequested: 0n })));
+    const h = chain.produceNext().height;
+    const included = chain.tipsetAt(h)!.blocks[0].messages;
+    assert.equal(included.length, viaMiner ? 2 : 1);
+    // Through the miner: burnt while the message runs. Through cron: at the close of the current deadline.
+    for (let i = 0; i < (viaMiner ? 1 : DEVNET_POLICY.WPoStChallengeWindow); i++) chain.produceNext();
+    const gas = gasBurntAt(chain, h);
+    for (const cid of included) assert.equal(chain.searchMessage(cid)?.receipt.exitCode, 0);
+    assert.equal(chain.minerState(1000)!.PreCommittedSectors.size, 0, `pre-commit ${n} expired`);
+    assert.equal(chain.minerState(1000)!.PreCommitDeposits, 0n);
+    assert.equal(chain.balanceOf(1000), minerBefore - 2048n, "the miner's balance drops by the deposit");
+    assert.equal(chain.balanceOf(99) - burntBefore, 2048n + gas, "f099 grows by the deposit (once) and the gas");
+    check(`after pre-commit ${n} expired`);
+  }
 });

@@ -6,8 +6,10 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
+import BetterSqlite3 from "better-sqlite3";
 import { openSqlite } from "../../src/db/sqlite.js";
-import { GENESIS_MIGRATION, readGenesisRecord } from "../../src/devnet/genesis.js";
+import { readGenesisRecord } from "../../src/devnet/genesis.js";
+import { DEVNET_MIGRATIONS } from "../../src/devnet/schema.js";
 import { verifyToken } from "../../src/rpc/auth.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -74,7 +76,12 @@ test("init prints the §1.3 JSON, writes the home, and a fixed seed fixes the ad
   assert.deepEqual(await verifyToken(secret, await readFile(join(a, "token"), "utf8")), ["read", "write", "sign", "admin"]);
   assert.ok(existsSync(join(a, "pieces")));
   assert.match(await readFile(join(a, "config.toml"), "utf8"), /\nseed = "5e5e/);
-  const db = openSqlite(join(a, "chain.db"), { migrations: [GENESIS_MIGRATION] });
+  // init leaves the full schema (so `deal add` can queue into a fresh home), not just the genesis record.
+  const raw = new BetterSqlite3(join(a, "chain.db"), { readonly: true });
+  const applied = raw.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+  raw.close();
+  assert.deepEqual(applied, DEVNET_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+  const db = openSqlite(join(a, "chain.db"), { migrations: DEVNET_MIGRATIONS });
   const rec = readGenesisRecord(db)!;
   db.close();
   assert.equal(rec.seed, SEED);

@@ -1,6 +1,7 @@
 // `damocles-devnet deal add`: queued in chain.db without a daemon (published by the next run in its
 // first epoch), published through Devnet.PublishDeal with one, and refused (exit 2) for bad input.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -96,4 +97,29 @@ test("deal add refuses an empty file, one above the sector's unpadded capacity a
   // a full sector's worth is accepted
   await writeFile(join(dir, "full"), new Uint8Array(2032).fill(1));
   assert.equal((await runDealAdd(join(dir, "full"), flags(home))).piece_size, 2048);
+});
+
+test("deal add finds a daemon run with --listen elsewhere (run.json); URLs name the bound port, not port 0", async (t) => {
+  const dir = await tempDir(t);
+  const home = join(dir, "home");
+  await runInit({ home, listen: "127.0.0.1:1", blockTime: "100ms", miner: [], set: [], seed: "33".repeat(32) });
+  const devnet = await startDevnet({ home, listen: "127.0.0.1:0" }, () => {});
+  let stopped = false;
+  t.after(() => (stopped ? undefined : devnet.stop()));
+  const port = devnet.listen.port;
+  assert.ok(port > 0);
+  assert.equal(await readFile(join(home, "run.pid"), "utf8"), `${process.pid}\n`, "run.pid keeps only the pid");
+  assert.deepEqual(JSON.parse(await readFile(join(home, "run.json"), "utf8")), { pid: process.pid, listen: `127.0.0.1:${port}` });
+  const file = join(dir, "cat.txt");
+  await writeFile(file, TEXT);
+  const out = await runDealAdd(file, flags(home, { startDelay: "100" }));
+  assert.equal(out.queued, false, "published through the daemon on its bound address, not config.toml's port 1");
+  assert.equal(out.deal_id, 1);
+  assert.equal(out.url, `http://127.0.0.1:${port}/resource?resource-id=${V2.piece_cid_v1}`);
+  const token = (await readFile(join(home, "token"), "utf8")).trim();
+  const res = await fetch(out.url, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(await res.text(), TEXT);
+  stopped = true;
+  await devnet.stop();
+  assert.equal(existsSync(join(home, "run.json")), false, "removed with run.pid");
 });

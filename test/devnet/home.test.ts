@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
+import { formatGoDuration as formatDuration, parseGoDuration as parseDuration } from "../../src/api/go-duration.js";
 import { DEVNET_POLICY, MAINNET_POLICY } from "../../src/filecoin/policy.js";
 import {
   buildProfile,
@@ -10,13 +11,11 @@ import {
   endpointsOf,
   findKeyLine,
   formatConfig,
-  formatDuration,
   homePaths,
   HomeInUseError,
   openChainDb,
   parseBlockTime,
   parseConfig,
-  parseDuration,
   parseListen,
   parseSetFlag,
   profileDefaults,
@@ -48,10 +47,11 @@ test("home: --home, else $DAMOCLES_DEVNET_PATH, else ~/.damocles-devnet", () => 
     token: "/h/token",
     pieces: "/h/pieces",
     runPid: "/h/run.pid",
+    runJson: "/h/run.json",
   });
 });
 
-test("Go durations parse and print as Go does; block time is 100ms … 60s", () => {
+test("Go durations (the shared src/api parser the devnet uses) parse and print as Go does; block time is 100ms … 60s", () => {
   assert.equal(parseDuration("500ms"), 500);
   assert.equal(parseDuration("1s"), 1000);
   assert.equal(parseDuration("2m0s"), 120_000);

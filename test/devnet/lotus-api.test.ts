@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { lotusApi, type HeadChange } from "../../src/api/lotus.js";
-import { minerEntropy } from "../../src/filecoin/address.js";
-import { messageCid } from "../../src/filecoin/message.js";
+import { formatAddress, minerEntropy } from "../../src/filecoin/address.js";
+import { BitField } from "../../src/filecoin/bitfield.js";
+import { commRToCid } from "../../src/filecoin/cid.js";
+import { messageCid, signedMessageCid } from "../../src/filecoin/message.js";
 import { verifySecpSignature } from "../../src/filecoin/secp256k1.js";
 import { allowUpTo, createToken, randomSecret } from "../../src/rpc/auth.js";
 import { rpcCall, rpcClient } from "../../src/rpc/client.js";
 import { RpcError } from "../../src/rpc/errors.js";
+import { cloneMinerState, newPartition, type MinerState, type Partition, type SectorOnChainInfo } from "../../src/devnet/actors/miner-state.js";
+import { accountKey, beaconData } from "../../src/devnet/genesis.js";
 import { createDevnetServer } from "../../src/devnet/server.js";
-import { FIL, GENESIS_MS, makeChain } from "./chain-helpers.js";
+import { FIL, GENESIS_MS, SEED, makeChain } from "./chain-helpers.js";
 import type { Perm } from "../../src/api/define.js";
 
 async function serve(t: TestContext) {
@@ -198,4 +202,153 @@ test("every call needs a token, read methods included", async (t) => {
   );
   const health = await fetch(`http://127.0.0.1:${port}/healthcheck`);
   assert.equal(health.status, 200);
+});
+
+// ---- sector views over a hand-built miner state (the actor rules themselves are tested in actors/miner.test.ts) ----
+
+const sectorInfo = (n: number, pledge: bigint): SectorOnChainInfo => ({
+  SectorNumber: n, SealProof: 5, SealedCID: commRToCid(new Uint8Array(32).fill(n)), DeprecatedDealIDs: [], Activation: 1, Expiration: 700_000,
+  DealWeight: 0n, VerifiedDealWeight: 0n, InitialPledge: pledge, ExpectedDayReward: null, ExpectedStoragePledge: null, PowerBaseEpoch: 1,
+  ReplacedDayReward: null, SectorKeyCID: null, Flags: 1, DailyFee: 0n,
+});
+
+/**
+ * Miner t01000 with, in deadline D (20 after the current one, so no deadline end touches it here): partition 0
+ * = {1 active, 2 faulty with a declared recovery}, partition 1 = {3 unproven}; in D + 1: {4 terminated};
+ * sector 9 pre-committed; balance 1,000,000 attoFIL.
+ */
+function craftMiner(s: MinerState): { state: MinerState; d: number } {
+  const c = cloneMinerState(s);
+  const d = (c.CurrentDeadline + 20) % 48;
+  for (const n of [1, 2, 3, 4]) c.Sectors.set(n, sectorInfo(n, 2048n));
+  const part = (sectors: number[], over: Partial<Partition> = {}): Partition => ({ ...newPartition(), Sectors: BitField.fromSet(sectors), ...over });
+  c.Deadlines[d]!.Partitions = [
+    part([1, 2], { Faults: BitField.fromSet([2]), Recoveries: BitField.fromSet([2]), FaultExpirations: new Map([[2, 100_000]]) }),
+    part([3], { Unproven: BitField.fromSet([3]) }),
+  ];
+  c.Deadlines[(d + 1) % 48]!.Partitions = [part([4], { Terminated: BitField.fromSet([4]) })];
+  c.PreCommittedSectors.set(9, {
+    Info: { SealProof: 5, SectorNumber: 9, SealedCID: commRToCid(new Uint8Array(32).fill(9)), SealRandEpoch: 0, DealIDs: [], Expiration: 700_000, UnsealedCid: null },
+    PreCommitDeposit: 2048n,
+    PreCommitEpoch: 1,
+  });
+  c.AllocatedSectors = BitField.fromSet([1, 2, 3, 4, 9]);
+  c.PreCommitDeposits = 2048n;
+  c.InitialPledge = 3n * 2048n;
+  c.Balance = 1_000_000n;
+  return { state: c, d };
+}
+
+async function serveCrafted(t: TestContext) {
+  const s = await serve(t);
+  let d = -1;
+  // Test-only: t07's end-of-epoch hook writes the hand-built state once.
+  s.chain.registerActor(7, {
+    invoke: () => null,
+    endOfEpoch(_epoch, tx) {
+      if (d >= 0) return;
+      const crafted = craftMiner(tx.minerState(1000)!);
+      d = crafted.d;
+      tx.setMinerState(1000, crafted.state);
+    },
+  });
+  s.chain.produceNext();
+  s.chain.produceNext();
+  return { ...s, d };
+}
+
+test("StateMinerSectors (null filter: all; bitfield: those), StateMinerActiveSectors, Faults, Recoveries, SectorPartition", async (t) => {
+  const { client, d } = await serveCrafted(t);
+  const api = await client("read");
+  const all = await api.StateMinerSectors("t01000", null, []);
+  assert.deepEqual(all.map((x) => x.SectorNumber), [1, 2, 3, 4], "null filter: every sector on chain, terminated ones included");
+  assert.equal(all[0]!.SealedCID.toString(), commRToCid(new Uint8Array(32).fill(1)).toString());
+  assert.equal(all[0]!.InitialPledge, 2048n);
+  assert.equal(all[0]!.Expiration, 700_000);
+  assert.equal("DeprecatedDealIDs" in all[0]!, false, "Lotus's SectorOnChainInfo JSON has no DeprecatedDealIDs");
+  const some = await api.StateMinerSectors("t01000", BitField.fromSet([1, 3, 7]), []);
+  assert.deepEqual(some.map((x) => x.SectorNumber), [1, 3], "a bitfield filter: those of its numbers that exist");
+  assert.deepEqual(await api.StateMinerSectors("t01000", BitField.EMPTY, []), []);
+  assert.deepEqual((await api.StateMinerActiveSectors("t01000", [])).map((x) => x.SectorNumber), [1], "live, not faulty, proven");
+  assert.deepEqual((await api.StateMinerFaults("t01000", [])).toArray(), [2]);
+  assert.deepEqual((await api.StateMinerRecoveries("t01000", [])).toArray(), [2]);
+  assert.deepEqual(await api.StateSectorPartition("t01000", 3, []), { Deadline: d, Partition: 1 });
+  assert.deepEqual(await api.StateSectorPartition("t01000", 2, []), { Deadline: d, Partition: 0 });
+  assert.equal(await rpcCode(api.StateSectorPartition("t01000", 9, [])), 1, "a pre-committed sector is in no partition");
+  const parts = await api.StateMinerPartitions("t01000", d, []);
+  assert.deepEqual(parts.map((p) => [p.AllSectors.toArray(), p.LiveSectors.toArray(), p.ActiveSectors.toArray(), p.FaultySectors.toArray(), p.RecoveringSectors.toArray()]), [
+    [[1, 2], [1, 2], [1], [2], [2]],
+    [[3], [3], [], [], []],
+  ]);
+  assert.equal((await api.StateSectorPreCommitInfo("t01000", 9, []))?.PreCommitDeposit, 2048n);
+  assert.equal(await api.StateMinerSectorAllocated("t01000", 9, []), true);
+});
+
+test("StateMinerDeadlines, StateMinerAvailableBalance, StateMinerPower and MinerGetBaseInfo over the same state", async (t) => {
+  const { chain, client } = await serveCrafted(t);
+  const api = await client("read");
+  const dls = await api.StateMinerDeadlines("t01000", []);
+  assert.equal(dls.length, 48);
+  assert.deepEqual(Object.keys(dls[0]!).sort(), ["DailyFee", "DisputableProofCount", "PostSubmissions"]);
+  assert.ok(dls.every((x) => x.PostSubmissions.toArray().length === 0 && x.DisputableProofCount === 0 && x.DailyFee === 0n));
+  assert.equal(await api.StateMinerAvailableBalance("t01000", []), 1_000_000n - 2048n - 3n * 2048n, "balance less deposits and pledge");
+  const power = await api.StateMinerPower("t01000", []);
+  assert.deepEqual(power.MinerPower, { RawBytePower: 2048n, QualityAdjPower: 2048n }, "only sector 1 has power");
+  assert.equal(power.HasMinPower, true);
+  const h = chain.height;
+  const base = (await api.MinerGetBaseInfo("t01000", h + 1, []))!;
+  assert.equal(base.MinerPower, 2048n);
+  assert.equal(base.NetworkPower, 2048n);
+  assert.deepEqual(base.Sectors.map((x) => [x.SectorNumber, x.SealProof, x.SealedCID.toString()]), [[1, 5, commRToCid(new Uint8Array(32).fill(1)).toString()]]);
+  assert.equal(base.WorkerKey, chain.actorAddress(101));
+  assert.equal(base.SectorSize, 2048);
+  assert.deepEqual(base.PrevBeaconEntry, { Round: h, Data: beaconData(SEED, h) });
+  assert.deepEqual(base.BeaconEntries, [{ Round: h + 1, Data: beaconData(SEED, h + 1) }]);
+  assert.equal(base.EligibleForMining, true);
+});
+
+test("ChainGetTipSetAfterHeight, StateGetBeaconEntry data, StateLookupID / StateAccountKey / StateGetActor on a miner", async (t) => {
+  const { chain, client } = await serve(t);
+  for (let i = 0; i < 3; i++) chain.produceNext();
+  const api = await client("read");
+  const at2 = await api.ChainGetTipSetAfterHeight(2, []);
+  assert.equal(at2.Height, 2, "no null rounds: the tipset at the height itself");
+  assert.deepEqual(at2.Cids.map(String), chain.tipsetAt(2)!.cids.map(String));
+  assert.equal((await api.ChainGetTipSetAfterHeight(-5, [])).Height, 0);
+  assert.equal((await api.ChainGetTipSetAfterHeight(1, chain.tipsetAt(2)!.cids)).Height, 1);
+  assert.equal(await rpcCode(api.ChainGetTipSetAfterHeight(4, [])), 1, "above the head");
+  assert.deepEqual(await api.StateGetBeaconEntry(7), { Round: 7, Data: beaconData(SEED, 7) }, "deterministic, future rounds too");
+  assert.equal(await api.StateLookupID("t01000", []), "t01000");
+  assert.equal(await rpcCode(api.StateLookupID("t0555", [])), 1, "no such actor");
+  assert.equal(await rpcCode(api.StateAccountKey("t01000", [])), 1, "a miner has no key address");
+  const miner = await api.StateGetActor("t01000", []);
+  assert.equal(miner.Balance, 0n);
+  assert.equal(miner.Nonce, 0);
+  assert.equal((await api.StateGetActor(chain.actorAddress(101), [])).Nonce, 0, "by key address");
+  assert.equal(await api.WalletBalance(formatAddress(accountKey(SEED, 77).address, "t")), 0n, "an unknown key address holds nothing");
+});
+
+test("StateSearchMsg honours the lookback limit; StateWaitMsg and StateSearchMsg with allowReplaced either way", async (t) => {
+  const { chain, client } = await serve(t);
+  const sign = await client("sign");
+  const read = await client("read");
+  const msg = { Version: 0, To: "t0102", From: "t0100", Nonce: 0, Value: 1n, GasLimit: 0, GasFeeCap: 0n, GasPremium: 0n, Method: 0, Params: new Uint8Array(0) };
+  const sm = await sign.MpoolPushMessage(msg, null);
+  assert.equal(sm.Message.From, chain.actorAddress(100), "signed by the key address");
+  assert.equal(sm.CID!.toString(), signedMessageCid({ Message: { ...sm.Message }, Signature: sm.Signature }).toString());
+  chain.produceNext();
+  chain.produceNext(); // receipt tipset: 2
+  for (const allowReplaced of [true, false]) {
+    const w = await read.StateWaitMsg(sm.CID!, 0, 10, allowReplaced);
+    assert.equal(w.Height, 2);
+    assert.equal(w.Message.toString(), sm.CID!.toString());
+    assert.equal(w.Receipt.GasUsed, 500_000);
+    assert.equal((await read.StateSearchMsg([], sm.CID!, 0, allowReplaced))?.Height, 2, "receipt at the head: within lookback 0");
+  }
+  for (let i = 0; i < 5; i++) chain.produceNext(); // head 7
+  assert.equal(await read.StateSearchMsg([], sm.CID!, 4, true), null, "5 epochs back is beyond a lookback of 4");
+  assert.equal((await read.StateSearchMsg([], sm.CID!, 5, true))?.Height, 2);
+  assert.equal((await read.StateSearchMsg([], sm.CID!, -1, false))?.Height, 2, "-1: no limit");
+  assert.equal((await read.StateSearchMsg(chain.tipsetAt(3)!.cids, sm.CID!, 1, false))?.Height, 2, "the limit counts from the given tipset");
+  assert.equal(await read.StateSearchMsg(chain.tipsetAt(1)!.cids, sm.CID!, -1, false), null, "not yet executed at tipset 1");
 });

@@ -64,11 +64,22 @@ export interface ActivatedPiece {
 
 /** Implemented by the market module: deal activation and verified claims at ProveCommitSectors3 (devnet.md §5.4). */
 export interface MarketHooks {
-  activatePieces(p: { miner: number; sectorNumber: number; sectorExpiration: number; pieces: ActivatedPiece[] }): {
-    pieceOk: boolean[];
-    /** Claimed verified bytes; they count 10× in QA power. */
-    verifiedBytes: bigint;
-  };
+  activatePieces(p: { miner: number; sectorNumber: number; sectorExpiration: number; pieces: ActivatedPiece[] }): PieceActivation;
+}
+
+/** The market's answer for one sector. */
+export interface PieceActivation {
+  /** Per piece: its notifications were accepted (and its claim, if any, made). */
+  pieceOk: boolean[];
+  /** Claimed verified bytes; they count 10× in QA power. */
+  verifiedBytes: bigint;
+  /**
+   * A verified claim failed: builtin-actors then fails the whole sector (verifreg ClaimAllocations stacked
+   * on the activation results), and the market changed nothing for it.
+   */
+  claimFailed: boolean;
+  /** Per piece: why it was refused, null when accepted. */
+  errors?: (string | null)[];
 }
 
 export interface MinerEnv {
@@ -416,6 +427,11 @@ function proveCommitSectors3(s: MinerState, env: MinerEnv, p: ProveCommitSectors
         notify: pm.Notify.map((n) => ({ address: notifyAddress(n.Address), payload: n.Payload })),
       })),
     });
+    if (res.claimFailed) {
+      const why = (res.errors ?? []).filter((e) => e !== null).join("; ");
+      batch.fail(i, Exit.ErrIllegalArgument, `sector ${pc.Info.SectorNumber}: verified claim failed${why ? `: ${why}` : ""}`);
+      return;
+    }
     const rejected = res.pieceOk.flatMap((ok, k) => (ok ? [] : [k]));
     ensure(rejected.length === 0 || !p.RequireNotificationSuccess, Exit.ErrIllegalArgument,
       () => `sector ${pc.Info.SectorNumber}: the market rejected pieces [${rejected.join(", ")}] (RequireNotificationSuccess)`);

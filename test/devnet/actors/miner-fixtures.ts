@@ -53,11 +53,15 @@ export const beaconRandomness = (tag: number, epoch: number, entropy: Uint8Array
 export class FakeMarket implements MarketHooks {
   readonly calls: Parameters<MarketHooks["activatePieces"]>[0][] = [];
   readonly reject = new Set<string>();
+  /** Allocation ids whose claim fails (as verifreg would refuse it): the whole sector fails. */
+  readonly failClaims = new Set<number>();
   activatePieces(p: Parameters<MarketHooks["activatePieces"]>[0]): ReturnType<MarketHooks["activatePieces"]> {
     this.calls.push(p);
+    const errors = p.pieces.map((x) => (x.verifiedAllocationKey && this.failClaims.has(x.verifiedAllocationKey.id) ? `allocation ${x.verifiedAllocationKey.id} not claimable` : null));
+    if (errors.some((e) => e !== null)) return { pieceOk: p.pieces.map(() => false), verifiedBytes: 0n, claimFailed: true, errors };
     const pieceOk = p.pieces.map((x) => !this.reject.has(x.cid.toString()));
     const verifiedBytes = p.pieces.reduce((a, x, i) => a + (pieceOk[i] && x.verifiedAllocationKey ? BigInt(x.size) : 0n), 0n);
-    return { pieceOk, verifiedBytes };
+    return { pieceOk, verifiedBytes, claimFailed: false };
   }
 }
 

@@ -276,6 +276,22 @@ describe("ProveCommitSectors3 (34)", () => {
     assert.equal(batch(call(pre, env(PROVE, market), M.ProveCommitSectors3, params(false)).ret).SuccessCount, 1);
     rejects(() => call(pre, env(PROVE, market), M.ProveCommitSectors3, params(true)), Exit.ErrIllegalArgument, /rejected pieces/);
   });
+
+  test("a failed verified claim fails its sector in the BatchReturn (16), or the message with RequireActivationSuccess", () => {
+    const piece = { CID: d5.unsealedCid!, Size: 2048, VerifiedAllocationKey: { Client: 102, ID: 9 }, Notify: [] };
+    const market = new FakeMarket();
+    market.failClaims.add(9);
+    const items = [{ sealed: c1, proof: p1 }, { sealed: d5, proof: p5, pieces: [piece] }];
+    const { state, ret } = call(pre, env(PROVE, market), M.ProveCommitSectors3, proveParams(items));
+    assert.deepEqual(batch(ret), { SuccessCount: 1, FailCodes: [{ Idx: 1, Code: 16 }] });
+    assert.ok(views.sectorInfo(state, 1), "the other sector activates");
+    assert.equal(views.sectorInfo(state, 5), null, "the sector whose claim failed does not");
+    assert.ok(views.preCommitInfo(state, 5), "and stays pre-committed with its deposit");
+    assert.equal(state.InitialPledge, 2048n);
+    assert.equal(state.PreCommitDeposits, 3n * 2048n, "c2, c3 and d5 keep their deposits");
+    // Even without RequireNotificationSuccess: a claim is not a notification.
+    rejects(() => call(pre, env(PROVE, market), M.ProveCommitSectors3, proveParams(items, { RequireActivationSuccess: true })), Exit.ErrIllegalArgument, /verified claim failed.*RequireActivationSuccess/);
+  });
 });
 
 describe("ProveCommitSectorsNI (36)", () => {
