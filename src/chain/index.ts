@@ -32,6 +32,7 @@ export {
   type MsgResult,
   type NewMessageRecord,
   type OutgoingMessage,
+  type SendSpec,
   type SophonMessagerOptions,
 } from "./messager.js";
 export { selectSender, type SelectedSender, type SelectSenderOptions, type SenderChain } from "./sender.js";

@@ -41,7 +41,7 @@ import { createHash } from "node:crypto";
 import { CID } from "multiformats/cid";
 import type { ClientMethods } from "../api/define.js";
 import type { Message as LotusMessage, MessageReceipt, MsgLookup } from "../api/lotus.js";
-import { MessageState, messagerApi, type MessagerApi, type MessagerMessage } from "../api/messager.js";
+import { MessageState, messagerApi, type MessagerApi, type MessagerMessage, type SendSpec as MessagerSendSpec } from "../api/messager.js";
 import { signedMessageCid } from "../filecoin/message.js";
 import { parseAddress } from "../filecoin/address.js";
 import { rpcClient } from "../rpc/client.js";
@@ -51,7 +51,24 @@ import { DEFAULT_RETRY, retryTransport, sleep, type RetryPolicy } from "./retry.
 
 // ---- the interface ----
 
-export interface OutgoingMessage {
+/**
+ * How a message's gas is set (manager.md §3 fee block). Absent or 0 = the node's / messager's choice. The
+ * MpoolMessager applies the multipliers to the node's GasEstimateMessageGas answer (a Lotus node's estimate already
+ * holds its own GasLimitOverestimation) and pushes the message with its gas filled; a sophon-messager gets them in
+ * its SendSpec and the fee cap on the message.
+ */
+export interface SendSpec {
+  /** Upper bound on the fee (attoFIL). */
+  maxFee?: bigint;
+  /** GasFeeCap of the message (attoFIL per gas unit). */
+  gasFeeCap?: bigint;
+  /** Multiplier of the estimated GasLimit. */
+  gasOverEstimation?: number;
+  /** Multiplier of the estimated GasPremium (capped at the fee cap). */
+  gasOverPremium?: number;
+}
+
+export interface OutgoingMessage extends SendSpec {
   /** The caller's id of this message; one uid is one message, pushed at most once. */
   uid: string;
   from: string;
@@ -59,8 +76,6 @@ export interface OutgoingMessage {
   method: number;
   params: Uint8Array;
   value: bigint;
-  /** Upper bound on the fee (attoFIL); absent or 0 = the node's / messager's default. */
-  maxFee?: bigint;
 }
 
 export interface MsgResult {
@@ -114,6 +129,10 @@ export interface NewMessageRecord {
   params: Uint8Array;
   value: bigint;
   maxFee: bigint | null;
+  /** The rest of the SendSpec; absent in records written before it existed. */
+  gasFeeCap?: bigint | null;
+  gasOverEstimation?: number | null;
+  gasOverPremium?: number | null;
   /** MpoolGetNonce(from) just before recording: if pushed, the message's nonce is at least this. */
   nonceFloor: number;
   /** Head height just before recording: if pushed, the message is included above it. */
@@ -214,6 +233,11 @@ function checkOutgoing(m: OutgoingMessage): void {
   if (!Number.isSafeInteger(m.method) || m.method < 0) throw new RangeError(`message ${m.uid}: method ${m.method} must be a non-negative integer`);
   if (m.value < 0n) throw new RangeError(`message ${m.uid}: value ${m.value} must not be negative`);
   if (m.maxFee !== undefined && m.maxFee < 0n) throw new RangeError(`message ${m.uid}: maxFee ${m.maxFee} must not be negative`);
+  if (m.gasFeeCap !== undefined && m.gasFeeCap < 0n) throw new RangeError(`message ${m.uid}: gasFeeCap ${m.gasFeeCap} must not be negative`);
+  for (const k of ["gasOverEstimation", "gasOverPremium"] as const) {
+    const v = m[k];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`message ${m.uid}: ${k} ${v} must be a non-negative number`);
+  }
 }
 
 /** A uid must always name the same message; a caller reusing one for another message has a bug. */
@@ -254,7 +278,9 @@ class UidLocks {
 export type MpoolChain = Pick<
   ChainClient,
   "ChainHead" | "MpoolGetNonce" | "MpoolPushMessage" | "StateGetActor" | "StateListMessages" | "ChainGetMessage" | "StateLookupID" | "StateSearchMsg" | "StateWaitMsg"
->;
+> &
+  // Needed only for messages with gas multipliers.
+  Partial<Pick<ChainClient, "GasEstimateMessageGas">>;
 
 export interface MpoolMessagerOptions {
   chain: MpoolChain;
@@ -297,6 +323,9 @@ export class MpoolMessager implements Messager {
         params: msg.params,
         value: msg.value,
         maxFee: msg.maxFee ?? null,
+        gasFeeCap: msg.gasFeeCap ?? null,
+        gasOverEstimation: msg.gasOverEstimation ?? null,
+        gasOverPremium: msg.gasOverPremium ?? null,
         nonceFloor,
         recordedAt: head.Height,
       };
@@ -389,7 +418,8 @@ export class MpoolMessager implements Messager {
   private async pushRecorded(rec: NewMessageRecord): Promise<void> {
     let signed;
     try {
-      signed = await this.chain.MpoolPushMessage(unsignedMessage(rec), { MaxFee: rec.maxFee ?? 0n, MsgUuid: msgUuidFor(rec.uid) });
+      const spec = { MaxFee: rec.maxFee ?? 0n, MsgUuid: msgUuidFor(rec.uid) };
+      signed = await this.chain.MpoolPushMessage(await this.withGas(rec, spec), spec);
     } catch (e) {
       if (e instanceof RpcError) {
         await this.log.markFailed(rec.uid, e.message);
@@ -399,6 +429,21 @@ export class MpoolMessager implements Messager {
     }
     const cid = signed.CID ?? signedMessageCid(signed);
     await this.log.markPushed(rec.uid, cid.toString(), signed.Message.Nonce);
+  }
+
+  /** The unsigned message with the record's fee cap, and with gas estimated and scaled when it has multipliers. */
+  private async withGas(rec: NewMessageRecord, spec: { MaxFee: bigint; MsgUuid: string }): Promise<LotusMessage> {
+    const msg = { ...unsignedMessage(rec), GasFeeCap: rec.gasFeeCap ?? 0n };
+    const over = rec.gasOverEstimation ?? 0;
+    const premium = rec.gasOverPremium ?? 0;
+    if (over <= 0 && premium <= 0) return msg; // the node fills gas, keeping the fee cap
+    if (!this.chain.GasEstimateMessageGas) throw new Error(`message ${rec.uid}: gas multipliers need GasEstimateMessageGas on the chain client`);
+    const est = await this.chain.GasEstimateMessageGas(msg, spec, []);
+    const feeCap = msg.GasFeeCap > 0n ? msg.GasFeeCap : est.GasFeeCap;
+    const scaled = (v: bigint, k: number): bigint => (v * BigInt(Math.round(k * 1e6)) + 999_999n) / 1_000_000n;
+    let gasPremium = premium > 0 ? scaled(est.GasPremium, premium) : est.GasPremium;
+    if (gasPremium > feeCap) gasPremium = feeCap; // a premium above the cap is refused by the mpool
+    return { ...msg, GasLimit: over > 0 ? Math.ceil(est.GasLimit * over) : est.GasLimit, GasFeeCap: feeCap, GasPremium: gasPremium };
   }
 
   /**
@@ -467,31 +512,55 @@ export interface SophonMessagerOptions {
   /** Pause between WaitMessage answers that are not final yet. */
   pollMs?: number;
   retry?: RetryPolicy;
+  /**
+   * Told the signed CID of a pushed message once the messager has signed it (the caller's record leaves
+   * "pending"); a messager that signs later is asked again by `search`.
+   */
+  onPushed?: (uid: string, cid: CID) => Promise<void> | void;
 }
 
 export class SophonMessager implements Messager {
   private readonly client: ClientMethods<MessagerApi>;
   private readonly pollMs: number;
   private readonly retry: RetryPolicy;
+  private readonly onPushed: SophonMessagerOptions["onPushed"];
+  /** Uids whose signed CID was reported. */
+  private readonly reported = new Set<string>();
 
   constructor(opts: SophonMessagerOptions) {
     this.client = opts.client;
     this.pollMs = opts.pollMs ?? 1_000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.onPushed = opts.onPushed;
   }
 
   async push(msg: OutgoingMessage, signal?: AbortSignal): Promise<string> {
     checkOutgoing(msg);
-    const spec = msg.maxFee === undefined ? null : { maxFee: msg.maxFee };
+    const spec: MessagerSendSpec = {};
+    if (msg.maxFee !== undefined) spec.maxFee = msg.maxFee;
+    if (msg.gasOverEstimation !== undefined) spec.gasOverEstimation = msg.gasOverEstimation;
+    if (msg.gasOverPremium !== undefined) spec.gasOverPremium = msg.gasOverPremium;
+    const unsigned = { ...unsignedMessage(msg), GasFeeCap: msg.gasFeeCap ?? 0n };
     // PushMessageWithId is idempotent by uid, so a call whose reply was lost is simply repeated.
-    const id = await retryTransport(() => this.client.PushMessageWithId(msg.uid, unsignedMessage(msg), spec), this.retry, signal);
+    const id = await retryTransport(() => this.client.PushMessageWithId(msg.uid, unsigned, Object.keys(spec).length > 0 ? spec : null), this.retry, signal);
     if (id !== msg.uid) throw new Error(`messager answered PushMessageWithId(${msg.uid}) with another id ${id}`);
+    await this.report(id).catch(() => {}); // best effort: `search` reports it later
     return id;
+  }
+
+  /** Reads the messager's record and reports its signed CID once. */
+  private async report(uid: string, known?: MessagerMessage): Promise<void> {
+    if (!this.onPushed || this.reported.has(uid)) return;
+    const m = known ?? (await retryTransport(() => this.client.GetMessageByUid(uid), this.retry));
+    if (!m.SignedCid) return;
+    await this.onPushed(uid, m.SignedCid);
+    this.reported.add(uid);
   }
 
   async wait(uid: string, confidence: number, signal?: AbortSignal): Promise<MsgResult> {
     for (;;) {
       const m = await retryTransport(() => this.client.WaitMessage(uid, confidence), FOREVER, signal);
+      await this.report(uid, m).catch(() => {});
       const r = sophonResult(m);
       if (r && m.Confidence >= confidence) return r;
       await sleep(this.pollMs, signal);
@@ -500,7 +569,9 @@ export class SophonMessager implements Messager {
 
   async search(uid: string): Promise<MsgResult | null> {
     if (!(await retryTransport(() => this.client.HasMessageByUid(uid), this.retry))) return null;
-    return sophonResult(await retryTransport(() => this.client.GetMessageByUid(uid), this.retry));
+    const m = await retryTransport(() => this.client.GetMessageByUid(uid), this.retry);
+    await this.report(uid, m);
+    return sophonResult(m);
   }
 }
 

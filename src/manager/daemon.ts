@@ -27,6 +27,8 @@ import { createManagerMetrics, type ManagerMetrics } from "./metrics.js";
 import { createManagerServer } from "./server.js";
 import { createCommitmentManager, storeMessageLog, type CommitmentManager, type NetworkView } from "./commitment/index.js";
 import { createSealerApi } from "./sealer-api.js";
+import { createManagerApi, managerApi } from "./manager-api.js";
+import { loadPersistStores, type PersistStore } from "./modules/persist-stores.js";
 
 export const DEFAULT_LISTEN = ":1789";
 
@@ -93,6 +95,12 @@ function httpBase(url: string): string {
   return u.origin;
 }
 
+/** A message the manager recorded leaves "pending" once its messager reports the signed CID. */
+export async function markStorePushed(store: ManagerStore, uid: string, cid: string): Promise<void> {
+  const m = await store.getMessage(uid);
+  if (m?.state === "pending") await store.markPushed(uid, cid);
+}
+
 export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaemon> {
   const { home } = opts;
   const log = opts.logger ?? createLogger({ module: "daemon" });
@@ -116,7 +124,10 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
     const msgEp = resolveApiEndpoint(config.Common.API, "Messager");
     let messager: Messager;
     if (msgEp !== null) {
-      const m = createSophonMessager({ url: msgEp.url, token: msgEp.token, namespaceHeader: msgEp.namespaceHeader });
+      const m = createSophonMessager(
+        { url: msgEp.url, token: msgEp.token, namespaceHeader: msgEp.namespaceHeader },
+        { onPushed: (uid, cid) => markStorePushed(store, uid, cid.toString()) },
+      );
       closers.push(() => m.close());
       messager = m;
       log.info({ url: msgEp.url }, "messages go through sophon-messager");
@@ -154,6 +165,9 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
       if (network === null) throw new Error(`chain network parameters not read yet: is the chain node at ${chainEp.url} reachable?`);
       return { name: network.name, devnet: network.devnet, preCommitChallengeDelay: network.preCommitChallengeDelay, blockDelaySecs: network.blockDelaySecs };
     };
+    // Configured plus scanned (ScanPersistStores) stores; re-read on reload.
+    let persistStores: PersistStore[] = await loadPersistStores(config.Common);
+    log.info({ stores: persistStores.map((s) => s.name) }, "persist stores loaded");
     const minerConfig = (actor: number): MinerConfig | null => config.Miners.find((m) => m.Actor === actor) ?? null;
     const clock = { now: () => Date.now(), sleep: (ms: number, signal?: AbortSignal) => sleep(ms, signal) };
 
@@ -180,6 +194,7 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
         market,
         commitment,
         config: () => config,
+        persistStores: () => persistStores,
         clock,
         logger: log.child({ module: "sealer" }),
         // new_sector is counted by the metrics proxy around every method (metrics.ts), not here.
@@ -187,7 +202,7 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
     );
 
     const server = createManagerServer({
-      apis: [sealer],
+      apis: [sealer, implement(managerApi, createManagerApi(store))],
       auth: () => config.Common.Auth,
       secret: () => secret,
       pieceStores: () => config.Common.PieceStores,
@@ -209,7 +224,10 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
       config: () => config,
       async reload() {
         try {
-          config = await loadConfig(home, log);
+          const next = await loadConfig(home, log);
+          const stores = await loadPersistStores(next.Common);
+          config = next;
+          persistStores = stores;
           log.info({ file: home.config, miners: config.Miners.map((m) => m.Actor) }, "configuration reloaded");
         } catch (e) {
           log.error({ file: home.config, err: e }, "configuration reload failed; keeping the previous one");

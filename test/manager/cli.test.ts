@@ -79,7 +79,7 @@ describe("damocles-manager util", { timeout: 180_000 }, () => {
       ok(["util", "sealer", "sectors", "find-deal", "5", "--json"]),
     ]);
     const lines = table.trim().split("\n");
-    assert.match(lines[0]!, /^MINER\s+NUMBER\s+PROOF\s+STATE\s+WORKER\s+FINALIZED\s+ABORT$/);
+    assert.match(lines[0]!, /^MINER\s+NUMBER\s+PROOF\s+STATE\s+WORKER\s+FINALIZED\s+ABORT\s+STALE$/);
     assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3)), [["1000", "1", "5"], ["1000", "2", "5"]]);
     assert.deepEqual((parse(json) as Sector[]).map((s) => s.ID), [{ Miner: 1000, Number: 1 }, { Miner: 1000, Number: 2 }]);
     assert.deepEqual((parse(state) as Sector).ID, { Miner: 1000, Number: 1 });

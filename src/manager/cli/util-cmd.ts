@@ -5,9 +5,10 @@ import { Command } from "commander";
 import { workerAdminApi } from "../../api/worker-admin.js";
 import { formatIdAddress } from "../../filecoin/address.js";
 import { createToken } from "../../rpc/auth.js";
-import { rpcClient } from "../../rpc/client.js";
-import { MANAGER_PERMS, authSecretPath, managerAllowUpTo, readAuthSecret, type ManagerPerm } from "../home.js";
-import { chainOf, homeConfig, homeOf, output, parseUint, pickMiner, printJson, printTable, venus } from "./context.js";
+import { rpcCall, rpcClient } from "../../rpc/client.js";
+import { MANAGER_PERMS, authSecretPath, readApiToken, managerAllowUpTo, readAuthSecret, type ManagerPerm } from "../home.js";
+import { isStale, type SectorActivity } from "../manager-api.js";
+import { apiUrl, chainOf, globalOptions, homeConfig, homeOf, output, parseUint, pickMiner, printJson, printTable, venus } from "./context.js";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === "object" ? (v as Json) : {});
@@ -28,6 +29,20 @@ function sectorRow(s: Json): unknown[] {
   ];
 }
 const SECTOR_HEADER = ["MINER", "NUMBER", "PROOF", "STATE", "WORKER", "FINALIZED", "ABORT"];
+
+/** `miner-number` of the online sectors that are stale now, judged from each record's last write. */
+async function staleSectors(cmd: Command, sectors: Json[]): Promise<Set<string>> {
+  const o = globalOptions(cmd);
+  const token = await readApiToken(homeOf(cmd));
+  const acts = (await rpcCall(apiUrl(o), "Venus.SectorsActivity", ["online"], { token, timeoutMs: 60_000 })) as SectorActivity[];
+  const done = new Set(sectors.filter((s) => s["Finalized"] === true || (typeof s["AbortReason"] === "string" && s["AbortReason"] !== "")).map((s) => `${String(obj(s["ID"])["Miner"])}-${String(obj(s["ID"])["Number"])}`));
+  const now = Math.floor(Date.now() / 1000);
+  return new Set(
+    acts
+      .filter((a) => isStale({ online: true, finalized: done.has(`${a.Miner}-${a.Number}`), aborted: false, updatedAt: a.UpdatedAt }, now))
+      .map((a) => `${a.Miner}-${a.Number}`),
+  );
+}
 
 function sealerCommand(): Command {
   const sealer = new Command("sealer").description("sectors and proving");
@@ -51,7 +66,11 @@ function sealerCommand(): Command {
         const m = parseUint(o.miner, "--miner");
         all = all.filter((s) => obj(s["ID"])["Miner"] === m);
       }
-      output(cmd, all, () => printTable(SECTOR_HEADER, all.map(sectorRow)));
+      // Stale (manager.md §6): online sectors only; an older daemon without Venus.SectorsActivity shows none.
+      const stale = o.offline ? new Set<string>() : await staleSectors(cmd, all).catch(() => new Set<string>());
+      const key = (s: Json): string => `${String(obj(s["ID"])["Miner"])}-${String(obj(s["ID"])["Number"])}`;
+      const marked = o.offline ? all : all.map((s) => ({ ...s, Stale: stale.has(key(s)) }));
+      output(cmd, marked, () => printTable([...SECTOR_HEADER, "STALE"], marked.map((s) => [...sectorRow(s), s["Stale"] === true ? "stale" : ""])));
     });
 
   sectors

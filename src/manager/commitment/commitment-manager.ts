@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { SubmitResult, OnChainState, type PollStateResp, type PreCommitInfo, type SubmitResp, type TerminateInfo } from "../../api/sealer-types.js";
 import type { TipSet } from "../../api/lotus-types.js";
-import { MessageFailedError, selectSender, type MsgResult } from "../../chain/index.js";
+import { MessageFailedError, selectSender, type MsgResult, type OutgoingMessage, type SendSpec } from "../../chain/index.js";
 import type { CommitKind, ManagerStore, SectorRecord } from "../../db/manager-store.js";
 import { SectorNotFoundError } from "../../db/manager-store.js";
 import { formatIdAddress, idAddressBytes } from "../../filecoin/address.js";
@@ -30,12 +30,14 @@ import { commDFromPieces } from "../../proofs/commd.js";
 import { isDevnetProof } from "../../proofs/devnet-proof.js";
 import { verifyDevnetPoRep } from "../../proofs/porep-verify.js";
 import { zeroCommitment } from "../../proofs/zero-commitments.js";
-import type { CommitmentPolicyConfig, MinerConfig } from "../config/schema.js";
+import { effectiveGasFeeCap, type CommitmentPolicyConfig, type MinerConfig } from "../config/schema.js";
 import { commitView, patchDoc, type CommitView } from "./sector-doc.js";
 import type { BatchKind, CommitmentDeps, CommitmentManager, SectorIdRef, SectorRef } from "./types.js";
 
 /** A queued precommit whose ticket would expire within this many epochs is sent at once (manager.md §8.4 rule). */
 export const TICKET_EXPIRY_GUARD_EPOCHS = 480;
+/** A queued proof whose PreCommitEpoch + MaxProveCommitDuration is within this many epochs of the head is sent at once. */
+export const PROVE_DEADLINE_GUARD_EPOCHS = 480;
 /** builtin-actors PreCommitSectorBatchMaxSize; also the cap of one ProveCommitSectors3 here. */
 export const MAX_SECTORS_PER_MESSAGE = 256;
 /** The built-in market actor, notified of activated deal pieces. */
@@ -52,6 +54,26 @@ const poll = (State: OnChainState, Desc: string | null = null): PollStateResp =>
 
 function policyOf(cfg: MinerConfig, kind: BatchKind): CommitmentPolicyConfig {
   return kind === "precommit" ? cfg.Commitment.Pre : kind === "provecommit" ? cfg.Commitment.Prove : cfg.Commitment.Terminate;
+}
+
+/** The fee block of a message of `count` sectors: the `.Batch` one for more than one sector, else the policy's (§8.4). */
+export function sendSpecOf(p: CommitmentPolicyConfig, count: number): SendSpec {
+  const fee = count > 1 ? p.Batch : p;
+  const spec: SendSpec = { gasOverEstimation: fee.GasOverEstimation, gasOverPremium: fee.GasOverPremium };
+  const cap = effectiveGasFeeCap(fee);
+  if (cap > 0n) spec.gasFeeCap = cap;
+  return spec;
+}
+
+/** The SendSpec recorded with a batch's message (absent in batches recorded before fees were kept). */
+function storedSendSpec(spec: unknown): SendSpec {
+  const s = (spec ?? {}) as Record<string, unknown>;
+  const out: SendSpec = {};
+  if (typeof s["gasFeeCap"] === "bigint") out.gasFeeCap = s["gasFeeCap"];
+  if (typeof s["maxFee"] === "bigint") out.maxFee = s["maxFee"];
+  if (typeof s["gasOverEstimation"] === "number") out.gasOverEstimation = s["gasOverEstimation"];
+  if (typeof s["gasOverPremium"] === "number") out.gasOverPremium = s["gasOverPremium"];
+  return out;
 }
 
 function sendersOf(p: CommitmentPolicyConfig): string[] {
@@ -157,6 +179,19 @@ class Batcher {
         const epoch = rec ? commitView(rec.doc).ticket?.Epoch : undefined;
         if (epoch !== undefined && epoch + MAX_PRE_COMMIT_RANDOMNESS_LOOKBACK - head.Height <= TICKET_EXPIRY_GUARD_EPOCHS)
           return `ticket of sector ${number} expires within ${TICKET_EXPIRY_GUARD_EPOCHS} epochs`;
+      }
+    }
+    if (this.kind === "provecommit") {
+      // The actor refuses a ProveCommit after PreCommitEpoch + MaxProveCommitDuration (and the deposit is lost).
+      const delay = this.mgr.deps.network().preCommitChallengeDelay;
+      for (const number of this.queue.keys()) {
+        const rec = await this.mgr.deps.store.getSector(this.miner, number, { online: true });
+        if (!rec) continue;
+        const pci = await this.mgr.deps.chain.StateSectorPreCommitInfo(formatIdAddress(this.miner, "t"), number, []);
+        if (!pci) continue;
+        const deadline = pci.PreCommitEpoch + maxProveCommitDuration({ PreCommitChallengeDelay: delay }, rec.proofType);
+        if (deadline - head.Height <= PROVE_DEADLINE_GUARD_EPOCHS)
+          return `prove-commit deadline of sector ${number} (epoch ${deadline}) is within ${PROVE_DEADLINE_GUARD_EPOCHS} epochs`;
       }
     }
     return null;
@@ -474,10 +509,11 @@ class Manager implements CommitmentManager {
     if (!built) return;
     const sender = await selectSender(this.deps.chain, miner, sendersOf(policy));
     const uid = `${kind}-${miner}-${randomUUID()}`;
-    const msg = { uid, from: sender.address, to: maddr, method: built.method, params: built.params, value: policy.SendFund ? built.funds : 0n };
     const sectors = built.sectors ?? records.map((r) => r.number);
+    const fees = sendSpecOf(policy, sectors.length);
+    const msg: OutgoingMessage = { uid, from: sender.address, to: maddr, method: built.method, params: built.params, value: policy.SendFund ? built.funds : 0n, ...fees };
     await this.store.transaction(async (tx) => {
-      await tx.recordMessage({ ...msg, miner, spec: { reason, kind } });
+      await tx.recordMessage({ ...msg, miner, spec: { reason, kind, ...fees } });
       await tx.createBatch({ miner, kind, sectors, messageUid: uid });
       if (kind !== "terminate")
         for (const n of sectors)
@@ -488,7 +524,7 @@ class Manager implements CommitmentManager {
     await this.push(msg, kind, sectors.length, reason);
   }
 
-  private async push(msg: { uid: string; from: string; to: string; method: number; params: Uint8Array; value: bigint }, kind: BatchKind, count: number, reason: string): Promise<void> {
+  private async push(msg: OutgoingMessage, kind: BatchKind, count: number, reason: string): Promise<void> {
     try {
       await this.deps.messager.push(msg, this.life.signal);
       this.deps.metrics?.batchSent(kind, count, reason);
@@ -632,7 +668,8 @@ class Manager implements CommitmentManager {
       const msg = await this.store.getMessage(batch.messageUid);
       if (!msg || msg.state !== "pending") continue;
       const kind = batch.kind as BatchKind;
-      await this.push({ uid: msg.uid, from: msg.from, to: msg.to, method: msg.method, params: msg.params, value: msg.value }, kind, batch.sectors.length, "resumed after restart");
+      const fees = storedSendSpec(msg.spec);
+      await this.push({ uid: msg.uid, from: msg.from, to: msg.to, method: msg.method, params: msg.params, value: msg.value, ...fees }, kind, batch.sectors.length, "resumed after restart");
     }
     for (const b of this.batchers.values()) void b.run("restart", false);
   }

@@ -393,3 +393,48 @@ test("the mpool message log in the store", async (t) => {
   await log.markFailed("u2", "refused");
   assert.equal((await store.getMessage("u2"))!.state, "failed");
 });
+
+test("fee block: Pre's for a message of one sector, Pre.Batch's for more; MaxFeeCap when GasFeeCap is unset", async (t) => {
+  const r = await rig(t, (cfg) => {
+    Object.assign(cfg.Commitment.Pre, { GasFeeCap: 111n, GasOverEstimation: 1.3, GasOverPremium: 0 });
+    Object.assign(cfg.Commitment.Pre.Batch, { GasFeeCap: undefined, MaxFeeCap: 333n, GasOverEstimation: 1.1, GasOverPremium: 1.5 });
+  });
+  const uid = await sentPreCommit(r, 1);
+  const one = r.messager.pushed[0]!;
+  assert.deepEqual([one.gasFeeCap, one.gasOverEstimation, one.gasOverPremium], [111n, 1.3, 0]);
+  assert.equal((await r.store.getMessage(uid))!.spec!["gasFeeCap"], 111n, "kept with the message for a re-push after restart");
+  for (const n of [2, 3]) {
+    await r.store.createSector({ miner: MINER, number: n, proofType: SEAL_PROOF, doc: sectorStateToDoc(doc(n)) });
+    await r.mgr.submitPreCommit(sector(n), ccInfo, false);
+  }
+  await r.mgr.forceSend(MINER, "precommit");
+  const two = r.messager.pushed[1]!;
+  assert.equal(PreCommitSectorBatchParams2.decode(two.params).Sectors.length, 2);
+  assert.deepEqual([two.gasFeeCap, two.gasOverEstimation, two.gasOverPremium], [333n, 1.1, 1.5]);
+});
+
+test("prove-commit deadline guard: a queued proof near PreCommitEpoch + MaxProveCommitDuration is sent at the next tick", async (t) => {
+  const r = await rig(t, (cfg) => {
+    cfg.Commitment.Prove.Batch.MaxWait = 600_000;
+    cfg.Commitment.Prove.Batch.CheckInterval = 60_000;
+  });
+  await sentPreCommit(r, 1);
+  r.chain.preCommit(1, 200);
+  await r.store.updateSector(MINER, 1, (cur) => ({ ...cur, doc: { ...cur.doc, Seed: z.encode(Seed, SEED) as never } }));
+  r.net.devnet = false;
+  r.net.name = "calibrationnet";
+  assert.equal((await r.mgr.submitProof(sid(1), { Proof: new Uint8Array(192).fill(1) }, false)).Res, SubmitResult.Accepted);
+  r.clock.advance(60_000);
+  await settle();
+  assert.equal(r.messager.pushed.length, 1, "queued: Threshold 4, MaxWait 10 min");
+  const deadline = 200 + 30 * 2880 + 10; // PreCommitEpoch + MaxProveCommitDuration (V1_1, delay 10)
+  r.chain.height = deadline - 481;
+  r.clock.advance(60_000);
+  await settle();
+  assert.equal(r.messager.pushed.length, 1, "481 epochs left");
+  r.chain.height = deadline - 480;
+  r.clock.advance(60_000);
+  await settle();
+  assert.equal(r.messager.pushed.length, 2, "sent by the guard");
+  assert.equal(r.messager.pushed[1]!.method, MinerMethod.ProveCommitSectors3);
+});
