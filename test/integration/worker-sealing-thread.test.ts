@@ -9,7 +9,7 @@ import type { PlacementEnvironment } from "../../src/processors/placement.js";
 import { SEALING_DEFAULTS } from "../../src/worker/config/schema.js";
 import type { EffectiveSealingConfig } from "../../src/worker/config/layering.js";
 import { SealingThread } from "../../src/worker/sealing-thread.js";
-import { MADDR, MINER, STORE, startManagerCluster } from "../integration/manager-cluster.js";
+import { MADDR, MINER, STORE, startManagerCluster } from "./manager-cluster.js";
 import { access } from "node:fs/promises";
 
 const machine: PlacementEnvironment = {
