@@ -6,6 +6,7 @@ import type { TestContext } from "node:test";
 
 export async function tempDir(t: TestContext, prefix = "damocles-test-"): Promise<string> {
   const dir = await mkdtemp(join(os.tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  // retries: a child process that is still exiting may add a file while the tree is removed
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
   return dir;
 }

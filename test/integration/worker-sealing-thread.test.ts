@@ -57,4 +57,6 @@ test("real manager + devnet: one sealing thread seals two CC sectors to Finished
     assert.equal(state.LatestState?.StateChange.Next, "Finished");
     await access(join(c.persistDir, "sealed", `s-t0${MINER}-${n}`));
   }
+  // Stop the thread before the cluster's temporary directories go (after-hooks run in registration order).
+  await thread.stop();
 });
