@@ -21,7 +21,9 @@ if (files.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
 const r = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files],
+  // --test-force-exit: a file whose cleanup leaves a handle open still ends (its daemons are reaped on exit,
+  // test/helpers/reap.ts); --test-timeout bounds a hung test instead of letting CI run out its clock.
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-force-exit", `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 600000}`, ...files],
   { stdio: "inherit" },
 );
 process.exit(r.status ?? 1);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { runCli } from "./cli.js";
 import { REPO_ROOT } from "./vectors.js";
+import { reapOnExit } from "./reap.js";
 
 const TSX = import.meta.resolve("tsx");
 
@@ -46,10 +47,10 @@ export interface DevnetProcess {
 }
 
 export function spawnDevnet(t: TestContext, args: readonly string[]): DevnetProcess {
-  const child = spawn(process.execPath, ["--import", TSX, join(REPO_ROOT, "src", "bin", "damocles-devnet.ts"), ...args], {
+  const child = reapOnExit(spawn(process.execPath, ["--import", TSX, join(REPO_ROOT, "src", "bin", "damocles-devnet.ts"), ...args], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-  });
+  }));
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();

@@ -55,11 +55,12 @@ export interface ClusterOptions {
 }
 
 export async function startManagerCluster(t: TestContext, pre: BatchPolicy, prove: BatchPolicy, opts: ClusterOptions = {}): Promise<ManagerCluster> {
-  const dir = await tempDir(t, "manager-int-");
   const procs: Proc[] = [];
+  // Registered before the temporary directory so the daemons stop before their homes are removed.
   t.after(async () => {
     await Promise.all(procs.map((p) => p.kill()));
   });
+  const dir = await tempDir(t, "manager-int-");
   const d = await initDevnetHome(join(dir, "devnet"), ["--block-time", "100ms", "--seed", "42".repeat(32), "--set", `pre_commit_challenge_delay=${DELAY}`]);
   const worker = d.output.miners[0]!.worker;
   const devnet = spawnBin("damocles-devnet", ["run", "--home", d.home]);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { runCli, type CliRun } from "../helpers/cli.js";
 import { freePort, initDevnetHome, waitHealthy } from "../helpers/devnet-process.js";
 import { REPO_ROOT } from "../helpers/vectors.js";
+import { reapOnExit } from "../helpers/reap.js";
 
 const TSX = import.meta.resolve("tsx");
 
@@ -19,10 +20,10 @@ export interface Proc {
 }
 
 export function spawnBin(bin: "damocles-devnet" | "damocles-manager", args: readonly string[]): Proc {
-  const child = spawn(process.execPath, ["--import", TSX, join(REPO_ROOT, "src", "bin", `${bin}.ts`), ...args], {
+  const child = reapOnExit(spawn(process.execPath, ["--import", TSX, join(REPO_ROOT, "src", "bin", `${bin}.ts`), ...args], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-  });
+  }));
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();

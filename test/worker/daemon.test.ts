@@ -13,6 +13,7 @@ import { runCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/devnet-process.js";
 import { tempDir } from "../helpers/tmp.js";
 import { REPO_ROOT } from "../helpers/vectors.js";
+import { reapOnExit } from "../helpers/reap.js";
 
 const TSX = import.meta.resolve("tsx");
 const TOKEN = "worker-write-token";
@@ -112,11 +113,11 @@ interface DaemonProcess {
 }
 
 function spawnDaemon(t: TestContext, config: string, cwd: string): DaemonProcess {
-  const child = spawn(process.execPath, ["--import", TSX, join(REPO_ROOT, "src", "bin", "damocles-worker.ts"), "daemon", "-c", config], {
+  const child = reapOnExit(spawn(process.execPath, ["--import", TSX, join(REPO_ROOT, "src", "bin", "damocles-worker.ts"), "daemon", "-c", config], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, DAMOCLES_WORKER_LOG: "info" },
-  });
+  }));
   let err = "";
   child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
   child.stdout!.resume();
