@@ -3,23 +3,20 @@
 // COMMITMENT_CRASH_CHILD set: it accepts the sector, records the batch, then hangs in push until it is killed.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { OnChainState, SubmitResult, type SectorState } from "../../../src/api/sealer-types.js";
+import { OnChainState, SubmitResult } from "../../../src/api/sealer-types.js";
 import { createChainClient, MpoolMessager, type Messager } from "../../../src/chain/index.js";
 import { openSqliteManagerStore } from "../../../src/db/sqlite-manager-store.js";
 import { MinerMethod, PreCommitSectorBatchParams2 } from "../../../src/filecoin/miner-params.js";
-import { sealSector } from "../../../src/proofs/seal.js";
 import { defaultMinerConfig, type MinerConfig } from "../../../src/manager/config/schema.js";
 import { createCommitmentManager, sectorStateToDoc, storeMessageLog, type Clock } from "../../../src/manager/commitment/index.js";
-import { initDevnetHome, spawnDevnet, until, waitHealthy } from "../../helpers/devnet-process.js";
+import { until } from "../../helpers/devnet-process.js";
 import { tempDir } from "../../helpers/tmp.js";
+import { DELAY, MINER, SEAL_PROOF, sealedOnDevnet, sectorDoc, silent } from "./fixture.js";
 
-const MINER = 1000;
 const MADDR = "t01000";
-const SEAL_PROOF = 5;
 const CHILD_ENV = "COMMITMENT_CRASH_CHILD";
 
 interface ChildArgs {
@@ -44,8 +41,7 @@ const realClock: Clock = {
       });
     }),
 };
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const network = () => ({ name: "damocles-devnet", devnet: true, preCommitChallengeDelay: 3, blockDelaySecs: 1 });
+const network = () => ({ name: "damocles-devnet", devnet: true, preCommitChallengeDelay: DELAY, blockDelaySecs: 1 });
 
 function config(worker: string): MinerConfig {
   const cfg = defaultMinerConfig(MINER);
@@ -53,33 +49,6 @@ function config(worker: string): MinerConfig {
   cfg.Commitment.Pre.Senders = [worker];
   cfg.Commitment.Pre.Batch.Threshold = 1;
   return cfg;
-}
-
-function sectorDoc(ticket: Uint8Array, epoch: number): SectorState {
-  return {
-    ID: { Miner: MINER, Number: 1 },
-    SectorType: SEAL_PROOF,
-    Ticket: { Ticket: ticket, Epoch: epoch },
-    Seed: undefined,
-    Deals: [],
-    Pieces: [],
-    Pre: undefined,
-    Proof: undefined,
-    MessageInfo: { PreCommitCid: null, CommitCid: null, NeedSend: false },
-    TerminateInfo: { TerminateCid: null, TerminatedAt: 0, AddedHeight: 0 },
-    LatestState: undefined,
-    Finalized: false,
-    Removed: false,
-    AbortReason: "",
-    Upgraded: false,
-    UpgradePublic: null,
-    UpgradedInfo: null,
-    UpgradeMessageID: null,
-    UpgradeLandedEpoch: null,
-    Imported: false,
-    NeedRebuild: false,
-    Unsealing: false,
-  };
 }
 
 async function child(a: ChildArgs): Promise<void> {
@@ -94,7 +63,7 @@ async function child(a: ChildArgs): Promise<void> {
   const mgr = createCommitmentManager({ store, chain, messager: hang, minerConfig: () => cfg, clock: realClock, logger: silent, network });
   mgr.start();
   const ticket = Buffer.from(a.ticket, "hex");
-  await store.createSector({ miner: MINER, number: 1, proofType: SEAL_PROOF, doc: sectorStateToDoc(sectorDoc(ticket, a.epoch)) });
+  await store.createSector({ miner: MINER, number: 1, proofType: SEAL_PROOF, doc: sectorStateToDoc(sectorDoc(1, { Ticket: ticket, Epoch: a.epoch })) });
   const r = await mgr.submitPreCommit(
     { miner: MINER, number: 1, proofType: SEAL_PROOF },
     { CommR: Buffer.from(a.commR, "hex"), CommD: Buffer.from(a.commD, "hex"), Ticket: { Ticket: ticket, Epoch: a.epoch } },
@@ -112,27 +81,18 @@ if (childArgs) {
 } else {
   test("kill -9 after the batch is recorded: the restarted manager pushes it exactly once", { timeout: 120_000 }, async (t) => {
     const dir = await tempDir(t, "commitment-crash-");
-    const home = join(dir, "devnet");
-    const init = await initDevnetHome(home, ["--block-time", "100ms", "--seed", "42".repeat(32), "--set", "pre_commit_challenge_delay=3"]);
-    const worker = init.output.miners[0]!.worker;
-    const devnet = spawnDevnet(t, ["run", "--home", home]);
-    await waitHealthy(init.port, devnet);
-    const chain = createChainClient({ url: init.rpcUrl, token: init.token });
-    t.after(() => chain.close());
-    const st = await chain.sealTicket(MINER);
-    const empty = join(dir, "empty");
-    await writeFile(empty, new Uint8Array(0));
-    const sealed = await sealSector({ sealProofId: SEAL_PROOF, minerId: MINER, sectorNumber: 1, ticket: st.ticket, inputPath: empty, storeDir: join(dir, "store"), parentCacheDir: join(dir, "parents") });
+    const { rpcUrl, token, chain, worker, ticket, sealed: bySector } = await sealedOnDevnet(t, dir, [1]);
+    const sealed = bySector.get(1)!;
     const db = join(dir, "manager.db");
     const args: ChildArgs = {
       db,
-      url: init.rpcUrl,
-      token: init.token,
+      url: rpcUrl,
+      token,
       worker,
       commR: Buffer.from(sealed.commR).toString("hex"),
       commD: Buffer.from(sealed.commD).toString("hex"),
-      ticket: Buffer.from(st.ticket).toString("hex"),
-      epoch: st.epoch,
+      ticket: Buffer.from(ticket.Ticket).toString("hex"),
+      epoch: ticket.Epoch,
     };
 
     const proc = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), fileURLToPath(import.meta.url)], {

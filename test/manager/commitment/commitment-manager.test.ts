@@ -3,92 +3,29 @@
 // mpool messager with its log in the SQLite store, and polled until Landed; validation answers; and a restart
 // between accepting and pushing, which must send exactly one message.
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { z } from "zod";
-import { Seed, SubmitResult, OnChainState, type SectorState } from "../../../src/api/sealer-types.js";
-import { createChainClient, MpoolMessager, type ChainClient, type Messager } from "../../../src/chain/index.js";
+import { Seed, SubmitResult, OnChainState } from "../../../src/api/sealer-types.js";
+import { MpoolMessager, type Messager } from "../../../src/chain/index.js";
 import type { ManagerStore } from "../../../src/db/manager-store.js";
 import { openSqliteManagerStore } from "../../../src/db/sqlite-manager-store.js";
 import { MinerMethod, PreCommitSectorBatchParams2, ProveCommitSectors3Params, TerminateSectorsParams } from "../../../src/filecoin/miner-params.js";
 import { encodeDevnetPoRep } from "../../../src/proofs/devnet-proof.js";
 import { generateVanillaPoRep } from "../../../src/proofs/porep-proof.js";
-import { sealSector, type SealSectorOutput } from "../../../src/proofs/seal.js";
 import { defaultMinerConfig, type MinerConfig } from "../../../src/manager/config/schema.js";
-import { createCommitmentManager, sectorStateToDoc, storeMessageLog, type Clock, type CommitmentManager } from "../../../src/manager/commitment/index.js";
-import { initDevnetHome, spawnDevnet, until, waitHealthy } from "../../helpers/devnet-process.js";
+import { createCommitmentManager, sectorStateToDoc, storeMessageLog, type CommitmentManager } from "../../../src/manager/commitment/index.js";
+import { until } from "../../helpers/devnet-process.js";
 import { tempDir } from "../../helpers/tmp.js";
+import { DELAY, ManualClock, MINER, SEAL_PROOF, sealedOnDevnet, sectorDoc, silent, type SealedDevnet } from "./fixture.js";
 
-const MINER = 1000;
 const MADDR = "t01000";
-const SEAL_PROOF = 5; // 2KiB V1_1
-const DELAY = 3;
 const CONFIDENCE = 2;
 
-/** A clock the test moves: sleeps end when `advance` passes their deadline. */
-class ManualClock implements Clock {
-  private t = 1_000_000;
-  private waiters: { at: number; resolve: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason as Error);
-      const w = { at: this.t + ms, resolve };
-      this.waiters.push(w);
-      signal?.addEventListener("abort", () => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        reject(signal.reason as Error);
-      });
-    });
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.waiters.filter((w) => w.at <= this.t);
-    this.waiters = this.waiters.filter((w) => w.at > this.t);
-    for (const w of due) w.resolve();
-  }
-}
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-function sectorDoc(number: number, ticket: { Ticket: Uint8Array; Epoch: number }): SectorState {
-  return {
-    ID: { Miner: MINER, Number: number },
-    SectorType: SEAL_PROOF,
-    Ticket: ticket,
-    Seed: undefined,
-    Deals: [],
-    Pieces: [],
-    Pre: undefined,
-    Proof: undefined,
-    MessageInfo: { PreCommitCid: null, CommitCid: null, NeedSend: false },
-    TerminateInfo: { TerminateCid: null, TerminatedAt: 0, AddedHeight: 0 },
-    LatestState: undefined,
-    Finalized: false,
-    Removed: false,
-    AbortReason: "",
-    Upgraded: false,
-    UpgradePublic: null,
-    UpgradedInfo: null,
-    UpgradeMessageID: null,
-    UpgradeLandedEpoch: null,
-    Imported: false,
-    NeedRebuild: false,
-    Unsealing: false,
-  };
-}
-
-interface Env {
+interface Env extends Pick<SealedDevnet, "chain" | "worker" | "ticket" | "sealed"> {
   dir: string;
-  chain: ChainClient;
-  worker: string;
   clock: ManualClock;
   cfg: MinerConfig;
-  ticket: { Ticket: Uint8Array; Epoch: number };
-  sealed: Map<number, SealSectorOutput>;
   /** Messages from the worker to the miner with this method, on chain now. */
   listed(method: number): Promise<Uint8Array[]>;
 }
@@ -108,20 +45,7 @@ function managerOver(env: Env, store: ManagerStore, messager?: Messager): Commit
 
 async function setup(t: TestContext, numbers: number[]): Promise<Env> {
   const dir = await tempDir(t, "commitment-");
-  const home = join(dir, "devnet");
-  const init = await initDevnetHome(home, ["--block-time", "100ms", "--seed", "42".repeat(32), "--set", `pre_commit_challenge_delay=${DELAY}`]);
-  const worker = init.output.miners[0]!.worker;
-  const devnet = spawnDevnet(t, ["run", "--home", home]);
-  await waitHealthy(init.port, devnet);
-  const chain = createChainClient({ url: init.rpcUrl, token: init.token, timeoutMs: 60_000 });
-  t.after(() => chain.close());
-  const st = await chain.sealTicket(MINER);
-  const ticket = { Ticket: st.ticket, Epoch: st.epoch };
-  const empty = join(dir, "empty");
-  await writeFile(empty, new Uint8Array(0));
-  const sealed = new Map<number, SealSectorOutput>();
-  for (const n of numbers)
-    sealed.set(n, await sealSector({ sealProofId: SEAL_PROOF, minerId: MINER, sectorNumber: n, ticket: st.ticket, inputPath: empty, storeDir: join(dir, "store"), parentCacheDir: join(dir, "parents") }));
+  const { chain, worker, ticket, sealed } = await sealedOnDevnet(t, dir, numbers, { timeoutMs: 60_000 });
   const cfg = defaultMinerConfig(MINER);
   cfg.Commitment.Confidence = CONFIDENCE;
   cfg.Commitment.Terminate.Senders = [worker];

@@ -17,36 +17,11 @@ import { commDFromPieces } from "../../../src/proofs/commd.js";
 import { DEVNET_PROOF_MAGIC } from "../../../src/proofs/devnet-proof.js";
 import { zeroCommitment } from "../../../src/proofs/zero-commitments.js";
 import { defaultMinerConfig, type MinerConfig } from "../../../src/manager/config/schema.js";
-import { createCommitmentManager, sectorStateToDoc, storeMessageLog, type Clock, type CommitmentManager, type NetworkView } from "../../../src/manager/commitment/index.js";
+import { createCommitmentManager, sectorStateToDoc, storeMessageLog, type CommitmentManager, type NetworkView } from "../../../src/manager/commitment/index.js";
 import { tempDir } from "../../helpers/tmp.js";
+import { ManualClock, MINER, SEAL_PROOF, sectorDoc, silent } from "./fixture.js";
 
-const MINER = 1000;
-const SEAL_PROOF = 5;
 const SENDER = "t0100";
-const NOW = 1_000_000;
-
-const clock = (): Clock & { advance(ms: number): void } => {
-  let t = NOW;
-  let waiters: { at: number; resolve: () => void }[] = [];
-  return {
-    now: () => t,
-    sleep: (ms, signal) =>
-      new Promise((resolve, reject) => {
-        const w = { at: t + ms, resolve };
-        waiters.push(w);
-        signal?.addEventListener("abort", () => {
-          waiters = waiters.filter((x) => x !== w);
-          reject(signal.reason as Error);
-        });
-      }),
-    advance(ms) {
-      t += ms;
-      const due = waiters.filter((w) => w.at <= t);
-      waiters = waiters.filter((w) => w.at > t);
-      due.forEach((w) => w.resolve());
-    },
-  };
-};
 
 const CID_A = CID.parse("bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4");
 const TICKET = { Ticket: new Uint8Array(32).fill(5), Epoch: 100 };
@@ -102,39 +77,13 @@ class FakeMessager implements Messager {
   }
 }
 
-function doc(n: number, extra: Partial<SectorState> = {}): SectorState {
-  return {
-    ID: { Miner: MINER, Number: n },
-    SectorType: SEAL_PROOF,
-    Ticket: TICKET,
-    Seed: undefined,
-    Deals: [],
-    Pieces: [],
-    Pre: undefined,
-    Proof: undefined,
-    MessageInfo: { PreCommitCid: null, CommitCid: null, NeedSend: false },
-    TerminateInfo: { TerminateCid: null, TerminatedAt: 0, AddedHeight: 0 },
-    LatestState: undefined,
-    Finalized: false,
-    Removed: false,
-    AbortReason: "",
-    Upgraded: false,
-    UpgradePublic: null,
-    UpgradedInfo: null,
-    UpgradeMessageID: null,
-    UpgradeLandedEpoch: null,
-    Imported: false,
-    NeedRebuild: false,
-    Unsealing: false,
-    ...extra,
-  };
-}
+const doc = (n: number, extra: Partial<SectorState> = {}): SectorState => sectorDoc(n, TICKET, extra);
 
 interface Rig {
   store: ManagerStore;
   chain: FakeChain;
   messager: FakeMessager;
-  clock: ReturnType<typeof clock>;
+  clock: ManualClock;
   cfg: MinerConfig;
   net: NetworkView;
   mgr: CommitmentManager;
@@ -145,7 +94,7 @@ async function rig(t: TestContext, tune?: (cfg: MinerConfig) => void): Promise<R
   const store = openSqliteManagerStore(join(dir, "manager.db"));
   const chain = new FakeChain();
   const messager = new FakeMessager();
-  const c = clock();
+  const c = new ManualClock();
   const cfg = defaultMinerConfig(MINER);
   cfg.Commitment.Confidence = 5;
   for (const p of [cfg.Commitment.Pre, cfg.Commitment.Prove]) {
@@ -154,7 +103,7 @@ async function rig(t: TestContext, tune?: (cfg: MinerConfig) => void): Promise<R
   }
   tune?.(cfg);
   const net: NetworkView = { name: "damocles-devnet", devnet: true, preCommitChallengeDelay: 10, blockDelaySecs: 1 };
-  const mgr = createCommitmentManager({ store, chain: chain.client(), messager, minerConfig: (m) => (m === MINER ? cfg : null), clock: c, logger: { debug() {}, info() {}, warn() {}, error() {} }, network: () => net });
+  const mgr = createCommitmentManager({ store, chain: chain.client(), messager, minerConfig: (m) => (m === MINER ? cfg : null), clock: c, logger: silent, network: () => net });
   mgr.start();
   t.after(async () => {
     await mgr.stop();
