@@ -11,6 +11,7 @@ import {
   createSophonMessager,
   MpoolMessager,
   resolveApiEndpoint,
+  rpcOptions,
   sleep,
   type ChainClient,
   type MarketClient,
@@ -29,6 +30,12 @@ import { createCommitmentManager, storeMessageLog, type CommitmentManager, type 
 import { createSealerApi } from "./sealer-api.js";
 import { createManagerApi, managerApi } from "./manager-api.js";
 import { loadPersistStores, type PersistStore } from "./modules/persist-stores.js";
+import { createSectorIndexer } from "./modules/indexer.js";
+import { rpcClient } from "../rpc/client.js";
+import { gatewayApi } from "../api/gateway.js";
+import { createWindowPoster, type DeadlineRecord } from "./poster/window-poster.js";
+import { createSectorLocator } from "./poster/sector-locator.js";
+import { createWinningProver } from "./winning/winning-prover.js";
 
 export const DEFAULT_LISTEN = ":1789";
 
@@ -36,13 +43,15 @@ export interface DaemonOptions {
   home: ManagerHome;
   /** `host:port`, `:port` (every interface) or `[v6]:port`. */
   listen?: string;
-  /** `--poster`: WindowPoSt module (arrives with §10; accepted and logged). */
+  /** `--poster`: the built-in WindowPoSt module (§10). */
   poster?: boolean;
-  /** `--miner`: WinningPoSt (arrives with §8.12; accepted and logged). */
+  /** `--miner`: WinningPoSt answers to the gateway's proof events (§8.12). */
   miner?: boolean;
   /** `--worker-prover`: expose the WdPoSt job methods. */
   workerProver?: boolean;
   logger?: Logger;
+  /** The poster's head polling interval (default 200 ms). */
+  posterPollMs?: number;
   /** Pause between network-parameter attempts while the chain is unreachable (default 5 s). */
   chainRetryMs?: number;
 }
@@ -53,6 +62,8 @@ export interface ManagerDaemon {
   config(): ManagerConfig;
   /** Re-reads sector-manager.cfg; the old config stays when the new one is invalid (the error is logged and thrown). */
   reload(): Promise<void>;
+  /** The poster's latest per-deadline records (empty without --poster). */
+  provingDeadlines(miner?: number): DeadlineRecord[];
   /** Stops the batchers, closes the server, the clients and the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -213,8 +224,50 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
     const { host, port } = parseListen(opts.listen ?? DEFAULT_LISTEN);
     const address = await server.listen(host, port);
     closers.push(() => server.close());
-    if (opts.poster) log.warn({}, "--poster: the WindowPoSt module is not part of this build yet");
-    if (opts.miner) log.warn({}, "--miner: WinningPoSt is not part of this build yet");
+    const locate = createSectorLocator(createSectorIndexer(store), () => persistStores);
+    const networkDevnet = (): { devnet: boolean } => ({ devnet: networkView().devnet });
+    let poster: ReturnType<typeof createWindowPoster> | null = null;
+    if (opts.poster) {
+      const p = createWindowPoster({
+        chain,
+        messager,
+        store,
+        miners: () => config.Miners,
+        locate,
+        network: networkDevnet,
+        clock,
+        logger: log.child({ module: "poster" }),
+        pollMs: opts.posterPollMs,
+      });
+      poster = p;
+      void networkReady.then(() => {
+        if (!life.signal.aborted) p.start();
+      });
+      closers.push(() => p.stop());
+      log.info({ miners: config.Miners.filter((m) => m.PoSt.Enabled).map((m) => m.Actor) }, "WindowPoSt poster enabled");
+    }
+    if (opts.miner) {
+      const gwEp = resolveApiEndpoint(config.Common.API, "Gateway");
+      if (gwEp === null) {
+        log.error({}, "--miner: no Common.API.Gateway configured; WinningPoSt events cannot be received");
+      } else {
+        const gateway = rpcClient(gatewayApi, rpcOptions({ url: gwEp.url, token: gwEp.token, namespaceHeader: gwEp.namespaceHeader }));
+        const w = createWinningProver({
+          gateway,
+          miners: () => config.Miners,
+          locate,
+          network: networkDevnet,
+          clock,
+          logger: log.child({ module: "winning" }),
+          closeGateway: () => gateway.close(),
+        });
+        void networkReady.then(() => {
+          if (!life.signal.aborted) w.start();
+        });
+        closers.push(() => w.stop());
+        log.info({ url: gwEp.url, miners: config.Miners.filter((m) => m.Proof.Enabled).map((m) => m.Actor) }, "WinningPoSt enabled");
+      }
+    }
     if (opts.workerProver) log.warn({}, "--worker-prover: the WdPoSt job methods are not part of this build yet (they answer -32601)");
     log.info({ listen: `${address.host}:${address.port}`, home: home.home }, "damocles-manager listening");
 
@@ -222,6 +275,7 @@ export async function runManagerDaemon(opts: DaemonOptions): Promise<ManagerDaem
     return {
       address,
       config: () => config,
+      provingDeadlines: (miner) => poster?.deadlines(miner) ?? [],
       async reload() {
         try {
           const next = await loadConfig(home, log);
