@@ -4,8 +4,8 @@
 
 import { z } from "zod";
 import { defineApi, method } from "./define.js";
-import { AddressString, BigIntString, Epoch, NullableCidJson, SafeInt, TipSetKeyJson, Uint } from "./codecs.js";
-import { GoBytes, Message, MessageReceipt, Signature } from "./lotus-types.js";
+import { BigIntString, Epoch, NullableCidJson, SafeInt, TipSetKeyJson, Uint } from "./codecs.js";
+import { Message, MessageReceipt, Signature } from "./lotus-types.js";
 
 /** `messager.MessageState`. */
 export const MessageState = { UnKnown: 0, UnFillMsg: 1, FillMsg: 2, OnChainMsg: 3, FailedMsg: 4, NonceConflictMsg: 5 } as const;
@@ -32,16 +32,8 @@ export const MessagerMessage = z.object({
   ID: z.string(),
   UnsignedCid: NullableCidJson,
   SignedCid: NullableCidJson,
-  Version: Uint,
-  To: AddressString,
-  From: AddressString,
-  Nonce: Uint,
-  Value: BigIntString,
-  GasLimit: SafeInt,
-  GasFeeCap: BigIntString,
-  GasPremium: BigIntString,
-  Method: Uint,
-  Params: GoBytes,
+  // the Go type embeds types.Message: the same fields and codecs, in the same order (no CID of its own)
+  ...Message.omit({ CID: true }).shape,
   Signature: Signature.nullable(),
   /** Height of the tipset holding the receipt (0 until on chain). */
   Height: SafeInt,

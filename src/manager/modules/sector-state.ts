@@ -22,6 +22,7 @@ import {
   type SectorRecord,
 } from "../../db/manager-store.js";
 import { RpcError } from "../../rpc/errors.js";
+import { sectorStateToDoc } from "../commitment/sector-doc.js";
 
 /** Damocles `APIErrCodeSectorStateNotFound` (protocols.md §1.3): the worker aborts the sector. */
 export const SECTOR_STATE_NOT_FOUND = 11001;
@@ -71,9 +72,8 @@ const JOB_BY_FILTER: Record<SectorWorkerJob, SectorJob | undefined> = {
 };
 
 /** The stored document of a state: its wire JSON. */
-export function encodeSectorDoc(s: SectorState): DocObject {
-  return z.encode(SectorState, s) as DocObject;
-}
+/** The stored document: one codec with the commitment manager's writes (commitment/sector-doc.ts). */
+export const encodeSectorDoc: (s: SectorState) => DocObject = sectorStateToDoc;
 
 /** The state of a stored record; the columns other modules write without the document override it. */
 export function sectorFromRecord(r: SectorRecord): SectorState {
